@@ -1,0 +1,44 @@
+# Thin wrapper: set-up (Debian packages), configure, build, test. The real build is CMake + Ninja.
+#   make demo        set-up + build + the main job on the built-in default model
+#   make check       set-up + build + all tests but the `slow` label
+#   make check SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
+#   make bench       benchmarks against PyTorch and onnxruntime; JSON in bench/results/
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+CMAKE_FLAGS += -DCMAKE_BUILD_TYPE=Debug -DTINYOPT_SANITIZE=ON
+else
+BUILD ?= build
+CMAKE_FLAGS += -DCMAKE_BUILD_TYPE=Release
+endif
+JOBS ?= $(shell nproc)
+TINYOPT := $(BUILD)/tinyopt
+DEFAULT_MODEL := models/fmnist-cnn.onnx
+
+.PHONY: all deps configure build check demo bench clean
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
+
+demo: build
+	$(TINYOPT) inspect $(DEFAULT_MODEL)
+	$(TINYOPT) eval $(DEFAULT_MODEL) --data fashion-mnist
+
+bench: build
+	@scripts/install-deps.sh --peers
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-san

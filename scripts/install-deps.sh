@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package tinyopt needs to build, test and demo (DESIGN.md section 6).
+# Idempotent: when everything is present it only runs dpkg-query and exits.
+# Peers used only by tests/benchmarks (python3-torch, python3-onnx, onnxruntime-node) are installed with
+# --peers; tests that need them skip with a message when they are absent.
+set -euo pipefail
+
+required=(
+  cmake ninja-build g++ make pkg-config zlib1g-dev
+  libopenblas-dev
+  libprotobuf-dev protobuf-compiler libonnx-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist libonnx-testdata
+)
+peers=(python3-torch python3-onnx python3-numpy)
+
+want=("${required[@]}")
+if [[ "${1:-}" == "--peers" ]]; then want+=("${peers[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--peers" ]]; then
+  ort_dir="$(cd "$(dirname "$0")/.." && pwd)/bench/node_modules/onnxruntime-node"
+  if [[ ! -d "$ort_dir" ]] && command -v npm >/dev/null; then
+    echo "install-deps: installing onnxruntime-node@1.20.1 (npm, --ignore-scripts)"
+    (cd "$(dirname "$0")/../bench" && npm install --silent --no-save --ignore-scripts onnxruntime-node@1.20.1) ||
+      echo "install-deps: onnxruntime-node unavailable; the onnxruntime peer benchmark will skip"
+  fi
+fi
