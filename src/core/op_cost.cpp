@@ -83,6 +83,7 @@ NodeCost node_cost(const Graph& graph, const Node& node) {
     const Value& v = graph.value(node.inputs[i]);
     if (!v.is_initializer()) continue;
     c.params += shape_numel(v.shape);
+    c.weight_inputs.push_back(v.name);
     c.weight_bytes += value_bytes(v);
     if (static_cast<int>(i) == wi.main) c.weight_bits = dtype_bits(v.dtype);
   }
