@@ -34,7 +34,8 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 template <typename T>
 void cast_to_float(const Tensor& src, float* dst) {
   const T* s = src.data<T>();
-  for (int64_t i = 0; i < src.numel(); ++i) dst[i] = static_cast<float>(s[i]);
+  const int64_t n = src.numel();  // hoisted: numel() is not inline
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]);
 }
 
 // Raw samples -> float32 (N, C, H, W) or (N, F): uint8 pixels divide by 255 as ToTensor() does, other
@@ -52,7 +53,8 @@ Tensor to_samples(const Tensor& raw, const std::string& path) {
   switch (raw.dtype()) {
     case DType::kU8: {
       const uint8_t* s = raw.data<uint8_t>();
-      for (int64_t i = 0; i < raw.numel(); ++i) dst[i] = static_cast<float>(s[i]) / 255.0f;
+      const int64_t n = raw.numel();
+      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]) / 255.0f;
       break;
     }
     case DType::kF32:
@@ -82,7 +84,8 @@ Tensor to_samples(const Tensor& raw, const std::string& path) {
 template <typename T>
 void append_labels(const Tensor& raw, const std::string& path, std::vector<int32_t>& out) {
   const T* s = raw.data<T>();
-  for (int64_t i = 0; i < raw.numel(); ++i) {
+  const int64_t n = raw.numel();
+  for (int64_t i = 0; i < n; ++i) {
     double v = static_cast<double>(s[i]);
     if (!(v >= 0) || v != std::floor(v) || v > 2147483647.0) {
       throw_bad_input(fmt::format("{}: label {} at index {} is not a non-negative integer", path, v, i));
