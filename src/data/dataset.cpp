@@ -13,7 +13,6 @@
 
 #include "data/random_index.h"
 #include "tinyopt/core/error.h"
-#include "tinyopt/data/csv.h"
 #include "tinyopt/data/idx.h"
 #include "tinyopt/data/npy.h"
 
@@ -185,8 +184,8 @@ Dataset load_npy_pair(const std::string& x_path, const std::string& y_path) {
   return d;
 }
 
-Dataset load_csv_dataset(const std::string& path) {
-  CsvData csv = read_csv(path);
+Dataset load_csv_dataset(const std::string& path, const CsvOptions& options) {
+  CsvData csv = read_csv(path, options);
   Dataset d;
   d.name = path;
   d.x = std::move(csv.x);
@@ -199,7 +198,7 @@ Dataset load_csv_dataset(const std::string& path) {
 
 const char* split_name(Split split) { return split == Split::kTrain ? "train" : "test"; }
 
-Dataset load_dataset(const std::string& spec, Split split) {
+Dataset load_dataset(const std::string& spec, Split split, const CsvOptions& csv) {
   if (spec.empty()) throw_usage(fmt::format("empty dataset spec; {}", kAcceptedSpecs));
   if (spec == "fashion-mnist") return load_idx_folder(kFashionMnistDir, split, spec, /*builtin=*/true);
   if (size_t comma = spec.find(','); comma != std::string::npos) {
@@ -212,7 +211,7 @@ Dataset load_dataset(const std::string& spec, Split split) {
   std::error_code ec;
   if (fs::is_directory(spec, ec)) return load_idx_folder(spec, split, spec, /*builtin=*/false);
   if (ends_with(spec, ".npy")) return load_npy_pair(spec, "");
-  if (ends_with(spec, ".csv") || ends_with(spec, ".csv.gz")) return load_csv_dataset(spec);
+  if (ends_with(spec, ".csv") || ends_with(spec, ".csv.gz")) return load_csv_dataset(spec, csv);
   if (!fs::exists(spec, ec)) {
     throw_bad_input(fmt::format("unknown dataset '{}': not a built-in name, file or folder; {}", spec, kAcceptedSpecs));
   }
