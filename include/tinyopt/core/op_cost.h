@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "tinyopt/core/graph.h"
 
@@ -15,6 +17,7 @@ struct NodeCost {
   int64_t macs = 0;          // per inference at the graph's batch size
   int64_t weight_bytes = 0;  // storage of those initializers at their dtype (int4 packed)
   int weight_bits = 0;       // bit width of the main weight tensor, 0 when the node has none
+  std::vector<std::string> weight_inputs;  // names of the initializers counted above
 };
 
 // Requires inferred shapes (infer_shapes) on the node's inputs and outputs.

@@ -13,3 +13,19 @@ void infer_shapes(Graph& graph, int64_t batch = 1);
 std::vector<Shape> infer_node_shapes(const Graph& graph, const Node& node);
 
 }  // namespace tinyopt
+
+namespace tinyopt {
+
+// Spatial geometry of Conv/ConvTranspose-free sliding windows (Conv, MaxPool, AveragePool), resolved
+// from the ONNX attributes (kernel_shape, strides, dilations, pads, auto_pad, ceil_mode) for the given
+// input spatial dims. Shared by shape inference, the executors and the cost model.
+struct WindowGeometry {
+  std::vector<int64_t> kernel, strides, dilations;
+  std::vector<int64_t> pad_begin, pad_end;  // after auto_pad resolution
+  std::vector<int64_t> out;                 // output spatial dims
+};
+// `kernel` comes from the weight shape for Conv (pass it) or kernel_shape for pools (pass empty).
+WindowGeometry resolve_window(const Node& node, const std::vector<int64_t>& in_spatial,
+                              std::vector<int64_t> kernel = {});
+
+}  // namespace tinyopt
