@@ -19,6 +19,19 @@ std::string CanonicalizeContext::add_constant(const Node& node, const std::strin
   return name;
 }
 
+Value value_named(const std::string& name) {
+  Value v;
+  v.name = name;
+  return v;
+}
+
+Node node_named(const std::string& name, OpType op) {
+  Node n;
+  n.name = name;
+  n.op = op;
+  return n;
+}
+
 namespace {
 
 std::optional<Attribute> take_attr(Node& node, const std::string& key) {

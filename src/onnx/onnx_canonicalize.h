@@ -28,6 +28,10 @@ struct CanonicalizeContext {
   std::string add_constant(const Node& node, const std::string& role, Tensor t);
 };
 
+// A Value / Node with only the name (and op) set; the rest default.
+Value value_named(const std::string& name);
+Node node_named(const std::string& name, OpType op);
+
 // Step 1. Throws kBadInput (without the node context, which the caller adds).
 void canonicalize_node(CanonicalizeContext& ctx, Node& node);
 

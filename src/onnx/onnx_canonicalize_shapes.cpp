@@ -105,17 +105,17 @@ void finish_legacy_softmax(CanonicalizeContext& ctx, Node node, const Shape& x, 
   Shape target = x;
   if (dynamic_batch && !target.empty()) target[0] = -1;
 
-  Node flatten{.name = g.unique_name(node.name + "_flatten"), .op = OpType::kFlatten};
+  Node flatten = node_named(g.unique_name(node.name + "_flatten"), OpType::kFlatten);
   flatten.inputs = {node.inputs.at(0)};
   flatten.outputs = {g.unique_name(result + "_2d")};
   flatten.attrs["axis"] = axis;
-  g.set_value(Value{.name = flatten.outputs[0]});
+  g.set_value(value_named(flatten.outputs[0]));
 
-  Node reshape{.name = g.unique_name(node.name + "_reshape"), .op = OpType::kReshape};
+  Node reshape = node_named(g.unique_name(node.name + "_reshape"), OpType::kReshape);
   reshape.inputs = {g.unique_name(result + "_softmax2d"), ctx.add_constant(node, "shape",
                                                                            Tensor::from_i64({rank}, target))};
   reshape.outputs = {result};
-  g.set_value(Value{.name = reshape.inputs[0]});
+  g.set_value(value_named(reshape.inputs[0]));
 
   node.inputs = {flatten.outputs[0]};
   node.outputs = {reshape.inputs[0]};
@@ -176,7 +176,7 @@ void canonicalize_with_shapes(CanonicalizeContext& ctx) {
       for (size_t k = 0; k < shapes.size() && k < scratch_node.outputs.size(); ++k) {
         if (scratch_node.outputs[k].empty()) continue;
         Value v = scratch.has_value(scratch_node.outputs[k]) ? scratch.value(scratch_node.outputs[k])
-                                                             : Value{.name = scratch_node.outputs[k]};
+                                                             : value_named(scratch_node.outputs[k]);
         v.shape = shapes[k];
         scratch.set_value(std::move(v));
       }

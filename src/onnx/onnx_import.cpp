@@ -8,6 +8,7 @@
 //      default domain and an OpType; it gets a unique name and is canonicalized (step 1).
 //   5. Shape-dependent canonicalization (step 2), int4 annotations, shape inference and the verifier.
 // Errors carry "<file>: node '<name>' (op '<op>', opset N): ..." context as they unwind.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -27,7 +28,9 @@ namespace tinyopt {
 
 namespace {
 
+using detail::node_named;
 using detail::TensorSource;
+using detail::value_named;
 
 std::string supported_op_list() {
   std::string list;
@@ -64,7 +67,7 @@ Shape shape_from_proto(const onnx::TensorShapeProto& shape) {
 }
 
 Value value_from_info(const onnx::ValueInfoProto& info, bool need_shape) {
-  Value v{.name = info.name()};
+  Value v = value_named(info.name());
   if (!info.type().has_tensor_type()) {
     throw_bad_input(fmt::format("'{}' is not a tensor; tinyopt handles tensors only", info.name()));
   }
@@ -84,6 +87,35 @@ Value value_from_info(const onnx::ValueInfoProto& info, bool need_shape) {
                                 info.name()));
   }
   return v;
+}
+
+// infer_shapes() with a dynamic (-1) batch kept: inference runs at batch 1 and 2, and a leading dim
+// that follows the batch (while the others do not) is recorded as -1, as on the graph inputs. A model
+// that only works at batch 1 (e.g. a Reshape to a fixed [1, ...]) keeps its batch-1 shapes.
+void infer_shapes_keeping_batch(Graph& graph) {
+  std::vector<Shape> input_shapes;
+  for (const auto& name : graph.inputs) input_shapes.push_back(graph.value(name).shape);
+  Graph batch2 = graph;
+  infer_shapes(graph, 1);
+  for (size_t i = 0; i < graph.inputs.size(); ++i) graph.value(graph.inputs[i]).shape = input_shapes[i];
+  if (std::none_of(input_shapes.begin(), input_shapes.end(),
+                   [](const Shape& s) { return !s.empty() && s[0] < 0; })) {
+    return;
+  }
+  try {
+    infer_shapes(batch2, 2);
+  } catch (const Error&) {
+    return;
+  }
+  for (const Node& node : graph.nodes) {
+    for (const auto& out : node.outputs) {
+      if (out.empty()) continue;
+      Shape& s1 = graph.value(out).shape;
+      const Shape& s2 = batch2.value(out).shape;
+      if (s1.empty() || s1.size() != s2.size() || s1[0] == s2[0]) continue;
+      if (std::equal(s1.begin() + 1, s1.end(), s2.begin() + 1)) s1[0] = -1;
+    }
+  }
 }
 
 class Importer {
@@ -110,11 +142,12 @@ class Importer {
     read_inputs_outputs(gp);
     detail::CanonicalizeContext ctx{.graph = graph_, .opset = opset_, .needs_shapes = {}};
     for (int i = 0; i < gp.node_size(); ++i) read_node(gp.node(i), i, ctx);
+    verify_graph(graph_);  // structure (arity, dangling names, order) before anything infers shapes
     detail::canonicalize_with_shapes(ctx);
     apply_declared_outputs();
     apply_int4_annotation();
     graph_.opset = kCanonicalOpset;
-    infer_shapes(graph_);
+    infer_shapes_keeping_batch(graph_);
     verify_graph(graph_);
     return std::move(graph_);
   }
@@ -161,6 +194,11 @@ class Importer {
 
   void read_node(const onnx::NodeProto& np, int index, detail::CanonicalizeContext& ctx) {
     const std::string name = node_name(np, index);
+    const auto op = op_from_name(np.op_type());
+    if (!op && np.op_type() != "Constant" && (np.domain().empty() || np.domain() == "ai.onnx")) {
+      throw_bad_input(node_context(np, name) + " is not supported by tinyopt; supported ops: " +
+                      supported_op_list());
+    }
     with_error_context(node_context(np, name), [&] {
       if (!np.domain().empty() && np.domain() != "ai.onnx") {
         throw_bad_input(fmt::format("domain '{}' is not supported; tinyopt reads only the default ONNX "
@@ -170,9 +208,7 @@ class Importer {
         if (!out.empty() && graph_.has_value(out)) throw_bad_input(fmt::format("value '{}' is produced twice", out));
       }
       if (np.op_type() == "Constant") return read_constant(np);
-      const auto op = op_from_name(np.op_type());
-      if (!op) throw_bad_input("is not supported by tinyopt; supported ops: " + supported_op_list());
-      Node node{.name = name, .op = *op};
+      Node node = node_named(name, *op);
       node.inputs.assign(np.input().begin(), np.input().end());
       node.outputs.assign(np.output().begin(), np.output().end());
       for (const auto& a : np.attribute()) {
@@ -181,7 +217,7 @@ class Importer {
       }
       detail::canonicalize_node(ctx, node);
       for (const auto& out : node.outputs) {
-        if (!out.empty()) graph_.set_value(Value{.name = out});
+        if (!out.empty()) graph_.set_value(value_named(out));
       }
       graph_.nodes.push_back(std::move(node));
     });
