@@ -136,8 +136,9 @@ template <typename T>
 void store_all(const Tensor& t, std::vector<uint8_t>& out) {
   const T* src = t.data<T>();
   size_t base = out.size();
-  out.resize(base + sizeof(T) * static_cast<size_t>(t.numel()));
-  for (int64_t i = 0; i < t.numel(); ++i) detail::store_le<T>(src[i], out.data() + base + sizeof(T) * i);
+  const int64_t n = t.numel();
+  out.resize(base + sizeof(T) * static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) detail::store_le<T>(src[i], out.data() + base + sizeof(T) * i);
 }
 
 std::string shape_tuple(const Shape& shape) {
