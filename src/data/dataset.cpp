@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "data/element_type.h"
 #include "data/random_index.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/data/idx.h"
@@ -49,33 +50,12 @@ Tensor to_samples(const Tensor& raw, const std::string& path) {
   if (shape.size() == 3) shape.insert(shape.begin() + 1, 1);
   Tensor x(DType::kF32, shape);
   float* dst = x.data<float>();
-  switch (raw.dtype()) {
-    case DType::kU8: {
-      const uint8_t* s = raw.data<uint8_t>();
-      const int64_t n = raw.numel();
-      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]) / 255.0f;
-      break;
-    }
-    case DType::kF32:
-      if (raw.numel()) std::memcpy(dst, raw.bytes(), raw.nbytes());
-      break;
-    case DType::kI8:
-      cast_to_float<int8_t>(raw, dst);
-      break;
-    case DType::kI16:
-      cast_to_float<int16_t>(raw, dst);
-      break;
-    case DType::kI32:
-      cast_to_float<int32_t>(raw, dst);
-      break;
-    case DType::kI64:
-      cast_to_float<int64_t>(raw, dst);
-      break;
-    case DType::kBool:
-      cast_to_float<bool>(raw, dst);
-      break;
-    default:
-      throw_bad_input(fmt::format("{}: samples of type {} are not supported", path, dtype_name(raw.dtype())));
+  if (raw.dtype() == DType::kU8) {
+    const uint8_t* s = raw.data<uint8_t>();
+    const int64_t n = raw.numel();
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]) / 255.0f;
+  } else if (!detail::visit_element_type(raw.dtype(), [&]<typename T>(T) { cast_to_float<T>(raw, dst); })) {
+    throw_bad_input(fmt::format("{}: samples of type {} are not supported", path, dtype_name(raw.dtype())));
   }
   return x;
 }
@@ -100,27 +80,10 @@ std::vector<int32_t> to_labels(const Tensor& raw, const std::string& path) {
   }
   std::vector<int32_t> y;
   y.reserve(static_cast<size_t>(raw.numel()));
-  switch (raw.dtype()) {
-    case DType::kU8:
-      append_labels<uint8_t>(raw, path, y);
-      break;
-    case DType::kI8:
-      append_labels<int8_t>(raw, path, y);
-      break;
-    case DType::kI16:
-      append_labels<int16_t>(raw, path, y);
-      break;
-    case DType::kI32:
-      append_labels<int32_t>(raw, path, y);
-      break;
-    case DType::kI64:
-      append_labels<int64_t>(raw, path, y);
-      break;
-    case DType::kF32:
-      append_labels<float>(raw, path, y);
-      break;
-    default:
-      throw_bad_input(fmt::format("{}: labels of type {} are not supported", path, dtype_name(raw.dtype())));
+  bool supported = raw.dtype() != DType::kBool &&
+                   detail::visit_element_type(raw.dtype(), [&]<typename T>(T) { append_labels<T>(raw, path, y); });
+  if (!supported) {
+    throw_bad_input(fmt::format("{}: labels of type {} are not supported", path, dtype_name(raw.dtype())));
   }
   return y;
 }
