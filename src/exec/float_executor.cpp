@@ -2,8 +2,10 @@
 //
 // Plan, built once in the constructor:
 //   1. Give every value a slot; check each node's op has a runner and its inputs are defined earlier.
-//   2. Fusion (run() only): a Conv whose single consumer is a Relu, or a Clip with constant bounds, applies
-//      the clamp itself and the activation node just forwards the Conv's tensor.
+//   2. Fusion (run() only, only where bit-identical): a Conv absorbs an inference BatchNormalization that is
+//      the sole reader of its output (folded per channel exactly as the BatchNormalization kernel does),
+//      and a Conv or BatchNormalization absorbs a Relu, or a Clip with constant bounds, that is the sole
+//      reader of its (possibly fused) output; an absorbed node just forwards its input tensor.
 //   3. Liveness (run() only): views (Reshape, Flatten, ..., a fused-away activation) share their input's
 //      storage, so each value maps to a storage root; a root owned by the executor returns to the buffer
 //      pool after the last node reading any value that shares it, unless a graph output shares it.
@@ -49,9 +51,8 @@ struct NodePlan {
   std::vector<Shape> in_shapes, out_shapes;
   std::any state;            // the runner's cached params
   // Fusion, applied by run() only.
-  bool has_fused_act = false;
-  kernels::ActivationClamp fused_act;  // Conv: clamp taken over from the activation after it
-  bool fused_away = false;             // activation absorbed by the Conv before it
+  exec::FusedTail fused;                // what this node applies for the nodes it absorbed
+  bool fused_away = false;              // absorbed by an earlier node: forwards its input
   std::vector<int> release;            // roots whose storage returns to the pool after this node (run())
 };
 
@@ -142,45 +143,70 @@ void FloatExecutor::Impl::build_plan() {
 }
 
 void FloatExecutor::Impl::plan_fusion() {
-  // Readers of each slot, counting graph outputs as readers that forbid fusion.
-  std::vector<int> readers(slots.size(), 0);
-  for (const auto& p : plans)
-    for (int s : p.in)
-      if (s >= 0) ++readers[static_cast<size_t>(s)];
-  for (int s : output_slots) readers[static_cast<size_t>(s)] += 1000;
-  std::vector<int> producer(slots.size(), -1);
+  // Readers of each slot; graph outputs count as readers that forbid fusing their producer's tail.
+  std::vector<std::vector<int>> readers(slots.size());
   for (size_t i = 0; i < plans.size(); ++i)
-    for (int s : plans[i].out)
-      if (s >= 0) producer[static_cast<size_t>(s)] = static_cast<int>(i);
-
-  for (size_t i = 0; i < plans.size(); ++i) {
-    const Node& act = graph.nodes[i];
-    if (act.op != OpType::kRelu && act.op != OpType::kClip) continue;
-    const int src = plans[i].in[0];
-    if (src < 0 || readers[static_cast<size_t>(src)] != 1) continue;
-    const int conv = producer[static_cast<size_t>(src)];
-    if (conv < 0 || graph.nodes[static_cast<size_t>(conv)].op != OpType::kConv) continue;
-    NodePlan& cp = plans[static_cast<size_t>(conv)];
-    if (cp.has_fused_act) continue;
-    kernels::ActivationClamp clamp;
-    if (act.op == OpType::kRelu) {
-      clamp.min = 0.0f;
-    } else {
-      bool constant = true;
-      for (size_t k = 1; k < 3; ++k) {
-        if (k >= plans[i].in.size() || plans[i].in[k] < 0) continue;
-        const Tensor& t = slots[static_cast<size_t>(plans[i].in[k])];
-        if (!is_initializer[static_cast<size_t>(plans[i].in[k])] || t.dtype() != DType::kF32 || t.numel() != 1) {
-          constant = false;
-          break;
-        }
-        (k == 1 ? clamp.min : clamp.max) = t.data<float>()[0];
-      }
-      if (!constant) continue;
+    for (int s : plans[i].in)
+      if (s >= 0) readers[static_cast<size_t>(s)].push_back(static_cast<int>(i));
+  for (int s : output_slots) readers[static_cast<size_t>(s)].push_back(-1);
+  // The node reading output 0 of node i, when it is the only reader and reads it as input 0.
+  auto sole_reader = [&](size_t i) -> int {
+    const int out = plans[i].out.empty() ? -1 : plans[i].out[0];
+    if (out < 0 || readers[static_cast<size_t>(out)].size() != 1) return -1;
+    const int r = readers[static_cast<size_t>(out)][0];
+    return r >= 0 && plans[static_cast<size_t>(r)].in[0] == out ? r : -1;
+  };
+  auto constant_f32 = [&](const NodePlan& p, size_t k) {
+    return k < p.in.size() && p.in[k] >= 0 && is_initializer[static_cast<size_t>(p.in[k])] &&
+           slots[static_cast<size_t>(p.in[k])].dtype() == DType::kF32;
+  };
+  // Relu, or Clip whose bounds are absent or one-element float initializers.
+  auto clamp_of = [&](int node, kernels::ActivationClamp* clamp) {
+    const Node& n = graph.nodes[static_cast<size_t>(node)];
+    const NodePlan& p = plans[static_cast<size_t>(node)];
+    if (n.op == OpType::kRelu) {
+      *clamp = {.min = 0.0f};
+      return true;
     }
-    cp.has_fused_act = true;
-    cp.fused_act = clamp;
-    plans[i].fused_away = true;
+    if (n.op != OpType::kClip) return false;
+    kernels::ActivationClamp c;
+    for (size_t k = 1; k < 3 && k < p.in.size(); ++k) {
+      if (p.in[k] < 0) continue;
+      if (!constant_f32(p, k) || slots[static_cast<size_t>(p.in[k])].numel() != 1) return false;
+      (k == 1 ? c.min : c.max) = slots[static_cast<size_t>(p.in[k])].data<float>()[0];
+    }
+    *clamp = c;
+    return true;
+  };
+  // Inference BatchNormalization with initializer parameters and only its Y output used.
+  auto plain_batch_norm = [&](int node) {
+    const Node& n = graph.nodes[static_cast<size_t>(node)];
+    const NodePlan& p = plans[static_cast<size_t>(node)];
+    if (n.op != OpType::kBatchNormalization || n.attr_int("training_mode", 0) != 0 || p.in.size() < 5) return false;
+    for (size_t k = 1; k < p.out.size(); ++k)
+      if (p.out[k] >= 0) return false;
+    for (size_t k = 1; k < 5; ++k)
+      if (!constant_f32(p, k)) return false;
+    return true;
+  };
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const OpType op = graph.nodes[i].op;
+    if (plans[i].fused_away || (op != OpType::kConv && op != OpType::kBatchNormalization)) continue;
+    size_t tail = i;  // last node of the chain so far
+    int next = sole_reader(tail);
+    if (op == OpType::kConv && next >= 0 && plain_batch_norm(next)) {
+      NodePlan& bn = plans[static_cast<size_t>(next)];
+      plans[i].fused.batch_norm = &graph.nodes[static_cast<size_t>(next)];
+      for (size_t k = 1; k < 5; ++k) plans[i].fused.batch_norm_params.push_back(&slots[static_cast<size_t>(bn.in[k])]);
+      bn.fused_away = true;
+      tail = static_cast<size_t>(next);
+      next = sole_reader(tail);
+    }
+    kernels::ActivationClamp clamp;
+    if (next >= 0 && clamp_of(next, &clamp)) {
+      plans[i].fused.clamp = clamp;
+      plans[static_cast<size_t>(next)].fused_away = true;
+    }
   }
 }
 
@@ -254,7 +280,7 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
     last_input_shapes = shapes;
   }
   kernels::ScopedBlasThreads blas_single(1);  // kernels parallelise with OpenMP around single-threaded BLAS
-  const kernels::ActivationClamp identity;
+  const exec::FusedTail unfused;
   for (size_t i = 0; i < plans.size(); ++i) {
     NodePlan& p = plans[i];
     const Node& node = graph.nodes[i];
@@ -263,10 +289,12 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
       continue;
     }
     std::vector<const Tensor*> in;
+    std::vector<bool> constant;
     bool reshaped = !p.inferred;
     for (size_t k = 0; k < p.in.size(); ++k) {
       const int s = p.in[k];
       in.push_back(s < 0 ? nullptr : &slots[static_cast<size_t>(s)]);
+      constant.push_back(s >= 0 && is_initializer[static_cast<size_t>(s)]);
       if (s < 0) continue;
       const Tensor& t = slots[static_cast<size_t>(s)];
       if (!reshaped && t.shape() != p.in_shapes[k]) reshaped = true;
@@ -284,8 +312,8 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
     }
     std::vector<Tensor*> out;
     for (int s : p.out) out.push_back(s < 0 ? nullptr : &slots[static_cast<size_t>(s)]);
-    OpContext ctx(node, std::move(in), p.out_shapes, std::move(out), pool, scratch, p.state, threads, reshaped,
-                  !keep_all && p.has_fused_act ? p.fused_act : identity);
+    OpContext ctx(node, std::move(in), std::move(constant), p.out_shapes, std::move(out), pool, scratch, p.state,
+                  threads, reshaped, keep_all ? unfused : p.fused);
     p.kernel->run(ctx);
     if (!keep_all)
       for (int r : p.release) pool.give(std::exchange(slots[static_cast<size_t>(r)], Tensor()));

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "exec/kernels/conv2d_f32.h"
+#include "exec/kernels/activation_f32.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/core/graph.h"
 
@@ -29,24 +29,35 @@ class BufferPool {
   std::map<std::pair<DType, int64_t>, std::vector<Tensor>> free_;
 };
 
+// Nodes the executor folded into this one (run() only, and only where the result is bit-identical):
+// a Conv may absorb the inference BatchNormalization reading its output, and a Conv or BatchNormalization
+// the Relu / Clip (constant bounds) after that.
+struct FusedTail {
+  const Node* batch_norm = nullptr;             // absorbed BatchNormalization (Conv only)
+  std::vector<const Tensor*> batch_norm_params;  // its scale, B, input_mean, input_var
+  kernels::ActivationClamp clamp;               // absorbed Relu / Clip; identity when none
+};
+
 class OpContext {
  public:
-  OpContext(const Node& node, std::vector<const Tensor*> inputs, const std::vector<Shape>& output_shapes,
-            std::vector<Tensor*> outputs, BufferPool& pool, std::vector<float>& scratch, std::any& state,
-            int threads, bool reshaped, kernels::ActivationClamp fused_act)
-      : node_(node), inputs_(std::move(inputs)), output_shapes_(output_shapes), outputs_(std::move(outputs)),
-        pool_(pool), scratch_(scratch), state_(state), threads_(threads), reshaped_(reshaped),
-        fused_act_(fused_act) {}
+  OpContext(const Node& node, std::vector<const Tensor*> inputs, std::vector<bool> input_is_constant,
+            const std::vector<Shape>& output_shapes, std::vector<Tensor*> outputs, BufferPool& pool,
+            std::vector<float>& scratch, std::any& state, int threads, bool reshaped, const FusedTail& fused)
+      : node_(node), inputs_(std::move(inputs)), input_is_constant_(std::move(input_is_constant)),
+        output_shapes_(output_shapes), outputs_(std::move(outputs)), pool_(pool), scratch_(scratch),
+        state_(state), threads_(threads), reshaped_(reshaped), fused_(fused) {}
 
   const Node& node() const { return node_; }
   int threads() const { return threads_; }
   // True on the first run and whenever an input shape changed: recompute what state() caches.
   bool reshaped() const { return reshaped_; }
-  // Clamp the runner must apply to its output (Conv with a fused Relu/Clip); identity otherwise.
-  kernels::ActivationClamp fused_act() const { return fused_act_; }
+  // What the runner must apply to its output on behalf of fused nodes.
+  const FusedTail& fused() const { return fused_; }
 
   size_t num_inputs() const { return inputs_.size(); }
   bool has_input(size_t i) const { return i < inputs_.size() && inputs_[i] != nullptr; }
+  // True when input i is an initializer: the same tensor every run, so derived data may be cached.
+  bool input_is_constant(size_t i) const { return i < input_is_constant_.size() && input_is_constant_[i]; }
   const Tensor& input(size_t i) const {
     if (!has_input(i)) fail("required input " + std::to_string(i) + " is missing");
     return *inputs_[i];
@@ -111,6 +122,7 @@ class OpContext {
  private:
   const Node& node_;
   std::vector<const Tensor*> inputs_;
+  std::vector<bool> input_is_constant_;
   const std::vector<Shape>& output_shapes_;
   std::vector<Tensor*> outputs_;
   BufferPool& pool_;
@@ -118,7 +130,7 @@ class OpContext {
   std::any& state_;
   int threads_;
   bool reshaped_;
-  kernels::ActivationClamp fused_act_;
+  const FusedTail& fused_;
 };
 
 }  // namespace tinyopt::exec

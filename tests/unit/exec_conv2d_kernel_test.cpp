@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "exec/kernels/conv2d_f32.h"
+#include "exec/kernels/sgemm_rows_f32__avx512.h"
 #include "unit/exec_reference.h"
 #include "unit/exec_test_util.h"
 
@@ -43,34 +44,94 @@ Conv2dParams random_params(std::mt19937& rng, int kind) {
   return p;
 }
 
-TEST(ExecConv2dKernel, MatchesDirectLoopsOnRandomGeometries) {
+// Every variant (and the dispatcher, which also runs depthwise convolutions) against the direct loops, with
+// the full epilogue (bias, per-channel affine, clamp) and with pre-packed weights.
+TEST(ExecConv2dKernel, VariantsMatchDirectLoopsOnRandomGeometries) {
+  using Fn = void (*)(const Conv2dParams&, const float*, const float*, const float*, const kernels::ConvEpilogue&,
+                      float*, float*, int);
+  using ScratchFn = size_t (*)(const Conv2dParams&, int);
+  struct Variant {
+    const char* name;
+    Fn run;
+    ScratchFn scratch;
+    bool handles_depthwise;
+  };
+  std::vector<Variant> variants = {{"dispatch", kernels::conv2d_f32, kernels::conv2d_f32_scratch_floats, true},
+                                   {"blas", kernels::conv2d_f32__blas, kernels::conv2d_f32__blas_scratch_floats, false}};
+  if (kernels::sgemm_rows_avx512_supported())
+    variants.push_back({"avx512", kernels::conv2d_f32__avx512, kernels::conv2d_f32__avx512_scratch_floats, false});
   std::mt19937 rng(7);
   int tested = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const int kind = trial % 3;  // 0 general/grouped, 1 pointwise, 2 depthwise
-    const Conv2dParams p = random_params(rng, kind);
+    Conv2dParams p = random_params(rng, kind);
+    if (trial % 7 == 0) p.stride_h = p.stride_w = 1;  // the shifted-view path of __avx512
     if (p.out_h() <= 0 || p.out_w() <= 0) continue;
     ++tested;
     const auto x = random_floats(rng, p.batch * p.in_channels * p.in_h * p.in_w);
     const auto w = random_floats(rng, p.weight_numel());
     const auto bias = trial % 4 == 0 ? std::vector<float>{} : random_floats(rng, p.out_channels);
-    kernels::ActivationClamp act;
-    if (trial % 5 == 1) act.min = 0.0f;
-    if (trial % 5 == 2) { act.min = 0.0f; act.max = 0.5f; }
-    const auto want = naive_conv(p, x, w, bias, act);
-    for (int threads : {1, 2}) {
-      std::vector<float> scratch(kernels::conv2d_f32_scratch_floats(p, threads) + 1);
-      std::vector<float> y(want.size(), -999.0f);
-      kernels::conv2d_f32(p, x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y.data(), act,
-                          scratch.data(), threads);
-      ASSERT_TRUE(all_close(y, want)) << "trial " << trial << " threads " << threads << " N" << p.batch << " C"
-                                      << p.in_channels << " K" << p.out_channels << " H" << p.in_h << " W"
-                                      << p.in_w << " k" << p.kernel_h << "x" << p.kernel_w << " s" << p.stride_h
-                                      << "," << p.stride_w << " d" << p.dilation_h << "," << p.dilation_w
-                                      << " g" << p.group;
+    const auto scale = random_floats(rng, p.out_channels, 0.5f, 2.0f), shift = random_floats(rng, p.out_channels);
+    kernels::ConvEpilogue ep;
+    ep.bias = bias.empty() ? nullptr : bias.data();
+    if (trial % 3 == 1) {
+      ep.scale = scale.data();
+      ep.shift = shift.data();
+    }
+    if (trial % 5 == 1) ep.clamp.min = 0.0f;
+    if (trial % 5 == 2) ep.clamp = {.min = 0.0f, .max = 0.5f};
+    auto want = naive_conv(p, x, w, bias, {});
+    const int64_t plane = p.out_h() * p.out_w();
+    for (size_t i = 0; i < want.size(); ++i) {
+      const auto k = static_cast<size_t>((static_cast<int64_t>(i) / plane) % p.out_channels);
+      float v = want[i];
+      if (ep.scale != nullptr) v = v * scale[k] + shift[k];
+      want[i] = std::min(std::max(v, ep.clamp.min), ep.clamp.max);
+    }
+    std::vector<float> packed(kernels::conv2d_f32_packed_weight_floats(p));
+    kernels::conv2d_f32_pack_weights(p, w.data(), packed.data());
+    for (const Variant& v : variants) {
+      if (kernels::conv2d_is_depthwise(p) && !v.handles_depthwise) continue;
+      for (int threads : {1, 2}) {
+        std::vector<float> scratch(v.scratch(p, threads) + 1);
+        std::vector<float> y(want.size(), -999.0f);
+        const bool use_packed = v.run != kernels::conv2d_f32__blas && trial % 2 == 0;
+        v.run(p, x.data(), w.data(), use_packed ? packed.data() : nullptr, ep, y.data(), scratch.data(), threads);
+        ASSERT_TRUE(all_close(y, want)) << v.name << " trial " << trial << " threads " << threads << " N" << p.batch
+                                        << " C" << p.in_channels << " K" << p.out_channels << " H" << p.in_h << " W"
+                                        << p.in_w << " k" << p.kernel_h << "x" << p.kernel_w << " s" << p.stride_h
+                                        << "," << p.stride_w << " d" << p.dilation_h << "," << p.dilation_w << " g"
+                                        << p.group;
+      }
     }
   }
   EXPECT_GT(tested, 200);
+}
+
+// Shapes big enough for the thread team to engage: by image (batch 3) and inside one image (batch 1).
+TEST(ExecConv2dKernel, ThreadedPathsMatchDirectLoops) {
+  std::mt19937 rng(9);
+  for (int64_t batch : {1, 3}) {
+    for (int64_t stride : {1, 2}) {
+      Conv2dParams p;
+      p.batch = batch, p.in_channels = 16, p.out_channels = 40, p.in_h = 21, p.in_w = 19;
+      p.kernel_h = p.kernel_w = 3, p.stride_h = p.stride_w = stride;
+      p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+      const auto x = random_floats(rng, p.batch * p.in_channels * p.in_h * p.in_w);
+      const auto w = random_floats(rng, p.weight_numel());
+      const auto bias = random_floats(rng, p.out_channels);
+      const auto want = naive_conv(p, x, w, bias, {.min = 0.0f});
+      std::vector<float> y(want.size()), scratch(kernels::conv2d_f32_scratch_floats(p, 2));
+      kernels::conv2d_f32(p, x.data(), w.data(), bias.data(), y.data(), {.min = 0.0f}, scratch.data(), 2);
+      EXPECT_TRUE(all_close(y, want)) << "batch " << batch << " stride " << stride;
+      std::vector<float> scratch_blas(kernels::conv2d_f32__blas_scratch_floats(p, 2));
+      kernels::ConvEpilogue ep;
+      ep.bias = bias.data();
+      ep.clamp.min = 0.0f;
+      kernels::conv2d_f32__blas(p, x.data(), w.data(), nullptr, ep, y.data(), scratch_blas.data(), 2);
+      EXPECT_TRUE(all_close(y, want)) << "blas batch " << batch << " stride " << stride;
+    }
+  }
 }
 
 TEST(ExecConv2dKernel, OutSizeFollowsOnnxFormula) {

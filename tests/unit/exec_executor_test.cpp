@@ -2,6 +2,9 @@
 // reuse across runs and batch sizes, runtime shape inputs, run_all and Conv+activation fusion.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "tinyopt/exec/float_executor.h"
 #include "unit/exec_reference.h"
 #include "unit/exec_test_util.h"
@@ -124,6 +127,59 @@ TEST(ExecExecutor, RunAllReturnsUnfusedIntermediates) {
   EXPECT_TRUE(all_close(values_of(all.at("y")), values_of(fused[0]), 1e-6f, 1e-6f));
   const auto again = exec.run({x});  // run() after run_all() is still right
   EXPECT_TRUE(all_close(values_of(again[0]), values_of(fused[0]), 1e-6f, 1e-6f));
+}
+
+// Conv -> BatchNormalization -> Relu, Conv -> BatchNormalization -> Clip and a lone BatchNormalization ->
+// Relu run fused by run() and unfused by run_all(): the results must be bit-identical, NaN included.
+TEST(ExecExecutor, FusedConvBatchNormActivationIsBitIdentical) {
+  std::mt19937 rng(35);
+  auto bn_params = [&](GraphBuilder& b, const std::string& prefix, int64_t c) {
+    b.init(prefix + "s", random_tensor(rng, {c}, 0.5f, 2.0f)).init(prefix + "b", random_tensor(rng, {c}))
+        .init(prefix + "m", random_tensor(rng, {c})).init(prefix + "v", random_tensor(rng, {c}, 0.1f, 2.0f));
+    return std::vector<std::string>{prefix + "s", prefix + "b", prefix + "m", prefix + "v"};
+  };
+  GraphBuilder b;
+  b.input("x", {-1, 3, 12, 12})
+      .init("w1", random_tensor(rng, {8, 3, 3, 3}))
+      .init("w2", random_tensor(rng, {8, 8, 1, 1}))
+      .init("b2", random_tensor(rng, {8}))
+      .init("lo", Tensor::scalar_f32(-0.5f))
+      .init("hi", Tensor::scalar_f32(0.75f));
+  const auto bn1 = bn_params(b, "bn1", 8), bn2 = bn_params(b, "bn2", 8), bn3 = bn_params(b, "bn3", 8);
+  auto with_x = [](const std::string& x, std::vector<std::string> rest) {
+    rest.insert(rest.begin(), x);
+    return rest;
+  };
+  b.node(OpType::kConv, {"x", "w1"}, {"c1"}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"group", int64_t{1}}})
+      .node(OpType::kBatchNormalization, with_x("c1", bn1), {"n1"}, {{"epsilon", 1e-3f}})
+      .node(OpType::kRelu, {"n1"}, {"r1"})
+      .node(OpType::kConv, {"r1", "w2", "b2"}, {"c2"})
+      .node(OpType::kBatchNormalization, with_x("c2", bn2), {"n2"})
+      .node(OpType::kClip, {"n2", "lo", "hi"}, {"r2"})
+      .node(OpType::kAdd, {"r2", "r1"}, {"s"})
+      .node(OpType::kBatchNormalization, with_x("s", bn3), {"n3"})
+      .node(OpType::kRelu, {"n3"}, {"y"})
+      .output("y");
+  FloatExecutor exec(b.graph());
+  Tensor x = random_tensor(rng, {2, 3, 12, 12}, -3.0f, 3.0f);
+  x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
+  const auto fused = exec.run({x});
+  const auto unfused = exec.run_all({x});
+  const auto a = values_of(fused[0]), c = values_of(unfused.at("y"));
+  ASSERT_EQ(a.size(), c.size());
+  int nans = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(c[i])) {
+      ++nans;
+      ASSERT_TRUE(std::isnan(a[i])) << i;
+    } else {
+      ASSERT_EQ(a[i], c[i]) << i;  // bit-identical, not merely close
+    }
+  }
+  EXPECT_GT(nans, 0);
+  for (float v : values_of(unfused.at("r2"))) {
+    ASSERT_TRUE(std::isnan(v) || (v >= -0.5f && v <= 0.75f));
+  }
 }
 
 TEST(ExecExecutor, UnsupportedOpIsRejectedUpFront) {

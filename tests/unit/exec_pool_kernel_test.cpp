@@ -65,6 +65,7 @@ TEST(ExecPoolKernel, MatchesDirectLoopsOnRandomGeometries) {
       dilation[i] = trial % 2 == 0 ? 1 : random_int(rng, 1, 2);
       pads[i] = random_int(rng, 0, kernel[i] - 1);  // pads smaller than the kernel, as ONNX requires
       pads[rank + i] = random_int(rng, 0, kernel[i] - 1);
+      if (trial % 5 == 0) kernel[i] = stride[i] = 2;  // the 2x2 stride-2 fast path, with odd sizes and pads
     }
     const PoolParams p = kernels::make_pool_params(random_int(rng, 1, 2), random_int(rng, 1, 3), rank, in, kernel,
                                                    stride, pads, dilation, trial % 3 == 0, trial % 4 < 2);
@@ -79,6 +80,9 @@ TEST(ExecPoolKernel, MatchesDirectLoopsOnRandomGeometries) {
     kernels::avgpool_f32(p, x.data(), got_avg.data(), 1);
     ASSERT_EQ(got_max, want_max) << "trial " << trial;
     ASSERT_EQ(got_arg, want_arg) << "trial " << trial;
+    std::vector<float> no_argmax(out_n);  // without Indices, 2-D pools take the clipping fast path
+    kernels::maxpool_f32(p, x.data(), no_argmax.data(), nullptr, 1);
+    ASSERT_EQ(no_argmax, want_max) << "trial " << trial;
     ASSERT_TRUE(all_close(got_avg, want_avg)) << "trial " << trial;
   }
   EXPECT_GT(tested, 300);

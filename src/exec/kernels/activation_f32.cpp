@@ -1,5 +1,6 @@
 // Element-wise activations (see activation_f32.h). Formulas follow the ONNX operator definitions.
 #include "exec/kernels/activation_f32.h"
+#include "exec/kernels/blas_threads.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +10,7 @@ namespace {
 
 template <typename Fn>
 void map(const float* x, float* y, int64_t count, int threads, Fn fn) {
-  const bool parallel = threads > 1 && count >= (1 << 15);
-#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
+#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), count)) schedule(static)
   for (int64_t i = 0; i < count; ++i) y[i] = fn(x[i]);
 }
 
@@ -20,7 +20,8 @@ void unary_f32(const UnaryParams& p, const float* x, float* y, int64_t count, in
   threads = std::max(threads, 1);
   switch (p.kind) {
     case UnaryKind::kRelu:
-      return map(x, y, count, threads, [](float v) { return v > 0.0f ? v : 0.0f; });
+      // The same expression as the fused clamp {0, +inf}, so fusing Relu is bit-identical (NaN stays NaN).
+      return map(x, y, count, threads, [](float v) { return std::min(std::max(v, 0.0f), INFINITY); });
     case UnaryKind::kClip: {
       const float lo = p.min, hi = p.max;
       return map(x, y, count, threads, [lo, hi](float v) { return std::min(std::max(v, lo), hi); });

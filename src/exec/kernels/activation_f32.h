@@ -8,6 +8,16 @@
 
 namespace tinyopt::kernels {
 
+// Element-wise clamp min(max(v, min), max) (NaN stays NaN), the form in which Relu / Clip are fused into
+// the Conv and BatchNormalization kernels: identity by default, Relu = {0, +inf}, Relu6 = {0, 6}.
+struct ActivationClamp {
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+  bool is_identity() const {
+    return min == -std::numeric_limits<float>::infinity() && max == std::numeric_limits<float>::infinity();
+  }
+};
+
 enum class UnaryKind { kRelu, kClip, kLeakyRelu, kSigmoid, kHardSigmoid, kHardSwish, kTanh };
 
 struct UnaryParams {

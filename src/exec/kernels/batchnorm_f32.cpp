@@ -1,23 +1,33 @@
 // BatchNormalization kernels (see batchnorm_f32.h).
 #include "exec/kernels/batchnorm_f32.h"
+#include "exec/kernels/blas_threads.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace tinyopt::kernels {
 
-void batchnorm_f32(int64_t batch, int64_t channels, int64_t plane, const float* x, const float* scale,
-                   const float* bias, const float* mean, const float* var, float epsilon, float* y, int threads) {
-  const bool parallel = threads > 1 && batch * channels * plane >= (1 << 15);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static) if (parallel)
+void batchnorm_fold_f32(int64_t channels, const float* scale, const float* bias, const float* mean, const float* var,
+                        float epsilon, float* a, float* b) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const float inv_std = 1.0f / std::sqrt(var[c] + epsilon);
+    a[c] = scale[c] * inv_std;
+    b[c] = bias[c] - mean[c] * a[c];
+  }
+}
+
+void batchnorm_f32(int64_t batch, int64_t channels, int64_t plane, const float* x, const float* a, const float* b,
+                   ActivationClamp clamp, float* y, int threads) {
+  const bool clamped = !clamp.is_identity();
+#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), batch * channels * plane)) schedule(static)
   for (int64_t nc = 0; nc < batch * channels; ++nc) {
     const int64_t c = nc % channels;
-    const float inv_std = 1.0f / std::sqrt(var[c] + epsilon);
-    const float a = scale[c] * inv_std;
-    const float b = bias[c] - mean[c] * a;
+    const float ac = a[c], bc = b[c];
     const float* xp = x + nc * plane;
     float* yp = y + nc * plane;
-    for (int64_t i = 0; i < plane; ++i) yp[i] = xp[i] * a + b;
+    for (int64_t i = 0; i < plane; ++i) yp[i] = xp[i] * ac + bc;
+    if (clamped)
+      for (int64_t i = 0; i < plane; ++i) yp[i] = std::min(std::max(yp[i], clamp.min), clamp.max);
   }
 }
 

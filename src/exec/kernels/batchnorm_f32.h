@@ -5,13 +5,23 @@
 
 #include <cstdint>
 
+#include "exec/kernels/activation_f32.h"
+
 namespace tinyopt::kernels {
 
-// y = (x - mean) / sqrt(var + epsilon) * scale + bias, per channel.
+// The per-channel affine form of inference BatchNormalization: a = scale / sqrt(var + epsilon),
+// b = bias - mean * a, so y = x * a + b. batchnorm_f32 uses exactly these floats; the Conv epilogue does
+// too when the executor fuses a BatchNormalization into the Conv before it (bit-identical results).
+//   scale, bias, mean, var, a, b: (C)
+void batchnorm_fold_f32(int64_t channels, const float* scale, const float* bias, const float* mean, const float* var,
+                        float epsilon, float* a, float* b);
+
+// y = clamp(x * a + b) per channel with a, b from batchnorm_fold_f32, i.e. the ONNX
+// y = (x - mean) / sqrt(var + epsilon) * scale + bias (then a fused Relu / Clip).
 //   x, y: (N, C, plane); y may alias x
-//   scale, bias, mean, var: (C)
-void batchnorm_f32(int64_t batch, int64_t channels, int64_t plane, const float* x, const float* scale,
-                   const float* bias, const float* mean, const float* var, float epsilon, float* y, int threads);
+//   a, b: (C)
+void batchnorm_f32(int64_t batch, int64_t channels, int64_t plane, const float* x, const float* a, const float* b,
+                   ActivationClamp clamp, float* y, int threads);
 
 // Per-channel batch mean and population variance (divisor N*plane).
 //   x: (N, C, plane)   mean, var: (C)

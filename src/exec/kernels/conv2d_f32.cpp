@@ -1,13 +1,13 @@
-// Float 2-D convolution: im2col + SGEMM, direct pointwise GEMM, direct depthwise loop (see conv2d_f32.h).
+// Float 2-D convolution: geometry, im2col / col2im, the epilogue, the depthwise loop and the choice of
+// GEMM variant (see conv2d_f32.h).
 #include "exec/kernels/conv2d_f32.h"
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
-#include <omp.h>
-
-#include "exec/kernels/gemm_f32.h"
+#include "exec/kernels/blas_threads.h"
+#include "exec/kernels/sgemm_rows_f32__avx512.h"
 
 namespace tinyopt::kernels {
 namespace {
@@ -24,26 +24,9 @@ void valid_range(int64_t out, int64_t stride, int64_t offset, int64_t in, int64_
   *hi = h;
 }
 
-// y[k, :] = clamp(y[k, :] + bias[k]) over `channels` rows of `plane` floats.
-void bias_clamp(float* y, const float* bias, int64_t channels, int64_t plane, ActivationClamp act) {
-  const bool clamp = act.min != -std::numeric_limits<float>::infinity() ||
-                     act.max != std::numeric_limits<float>::infinity();
-  if (bias == nullptr && !clamp) return;
-  for (int64_t k = 0; k < channels; ++k) {
-    float* row = y + k * plane;
-    const float b = bias != nullptr ? bias[k] : 0.0f;
-    if (clamp) {
-      for (int64_t i = 0; i < plane; ++i) row[i] = std::min(std::max(row[i] + b, act.min), act.max);
-    } else {
-      for (int64_t i = 0; i < plane; ++i) row[i] += b;
-    }
-  }
-}
-
 // Depthwise convolution of one input plane into one output plane (group == C).
 //   x: (H, W)   w: (kh, kw)   y: (OH, OW)
-void depthwise_plane(const Conv2dParams& p, const float* x, const float* w, float bias, float* y,
-                     ActivationClamp act) {
+void depthwise_plane(const Conv2dParams& p, const float* x, const float* w, float bias, float* y) {
   const int64_t oh = p.out_h(), ow = p.out_w();
   std::fill(y, y + oh * ow, bias);
   for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
@@ -65,21 +48,6 @@ void depthwise_plane(const Conv2dParams& p, const float* x, const float* w, floa
       }
     }
   }
-  for (int64_t i = 0; i < oh * ow; ++i) y[i] = std::min(std::max(y[i], act.min), act.max);
-}
-
-// One image, one group, through im2col (or directly for pointwise) and SGEMM, then the epilogue.
-//   x: (C/group, H, W)   w: (K/group, C/group, kh, kw)   y: (K/group, OH, OW)
-void gemm_conv_group(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y,
-                     ActivationClamp act, float* col, int threads) {
-  const int64_t kg = p.out_channels_per_group(), rows = p.col_rows(), cols = p.col_cols();
-  const float* b_matrix = x;
-  if (!conv2d_is_pointwise(p)) {
-    im2col_f32(p, x, col);
-    b_matrix = col;
-  }
-  sgemm_f32(false, false, kg, cols, rows, 1.0f, w, rows, b_matrix, cols, 0.0f, y, cols, threads);
-  bias_clamp(y, bias, kg, cols, act);
 }
 
 }  // namespace
@@ -160,51 +128,106 @@ void col2im_f32(const Conv2dParams& p, const float* col, float* dx) {
   }
 }
 
+namespace detail {
+
+namespace {
+
+// One output row of the epilogue; the flags are template parameters so each combination is one
+// vectorised pass. Multiply and add stay separate operations (no FMA contraction in this build), exactly
+// as in the unfused bias, BatchNormalization and clamp kernels.
+template <bool kBias, bool kScale, bool kClamp>
+void epilogue_row(const float* in, float* out, int64_t n, float bias, float scale, float shift, float lo, float hi) {
+  for (int64_t i = 0; i < n; ++i) {
+    float v = in[i];
+    if constexpr (kBias) v = v + bias;
+    if constexpr (kScale) v = v * scale + shift;
+    if constexpr (kClamp) v = std::min(std::max(v, lo), hi);
+    out[i] = v;
+  }
+}
+
+template <bool kBias, bool kScale, bool kClamp>
+void epilogue_planes(const ConvEpilogue& ep, int64_t channels, int64_t oh, int64_t ow, const float* src,
+                     int64_t src_channel_stride, int64_t src_row_stride, float* y) {
+  for (int64_t k = 0; k < channels; ++k) {
+    const float bias = kBias ? ep.bias[k] : 0.0f;
+    const float scale = kScale ? ep.scale[k] : 1.0f, shift = kScale ? ep.shift[k] : 0.0f;
+    const float* in = src + k * src_channel_stride;
+    float* out = y + k * oh * ow;
+    if (src_row_stride == ow) {  // dense rows: one run per channel
+      epilogue_row<kBias, kScale, kClamp>(in, out, oh * ow, bias, scale, shift, ep.clamp.min, ep.clamp.max);
+    } else {
+      for (int64_t r = 0; r < oh; ++r)
+        epilogue_row<kBias, kScale, kClamp>(in + r * src_row_stride, out + r * ow, ow, bias, scale, shift,
+                                            ep.clamp.min, ep.clamp.max);
+    }
+  }
+}
+
+}  // namespace
+
+void conv_epilogue_f32(const ConvEpilogue& ep, int64_t channels, int64_t oh, int64_t ow, const float* src,
+                       int64_t src_channel_stride, int64_t src_row_stride, float* y) {
+  using Fn = void (*)(const ConvEpilogue&, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, float*);
+  static constexpr Fn kVariants[8] = {
+      epilogue_planes<false, false, false>, epilogue_planes<false, false, true>, epilogue_planes<false, true, false>,
+      epilogue_planes<false, true, true>,   epilogue_planes<true, false, false>, epilogue_planes<true, false, true>,
+      epilogue_planes<true, true, false>,   epilogue_planes<true, true, true>};
+  const int index = (ep.bias != nullptr ? 4 : 0) + (ep.scale != nullptr ? 2 : 0) + (ep.clamp.is_identity() ? 0 : 1);
+  if (index == 0 && src == y && src_row_stride == ow && src_channel_stride == oh * ow) return;  // nothing to do
+  kVariants[index](ep, channels, oh, ow, src, src_channel_stride, src_row_stride, y);
+}
+
+int conv_workers(const Conv2dParams& p, int threads) {
+  const int64_t macs = p.batch * p.out_channels * p.col_rows() * p.out_h() * p.out_w();
+  return threads > 1 && p.batch >= threads && threads_for_work(threads, macs) > 1 ? threads : 1;
+}
+
+}  // namespace detail
+
 size_t conv2d_f32_scratch_floats(const Conv2dParams& p, int threads) {
-  if (conv2d_is_pointwise(p) || conv2d_is_depthwise(p)) return 0;
-  const int workers = p.batch >= threads ? std::max(threads, 1) : 1;
-  return static_cast<size_t>(p.col_rows() * p.col_cols()) * static_cast<size_t>(workers);
+  if (conv2d_is_depthwise(p)) return 0;
+  return sgemm_rows_avx512_supported() ? conv2d_f32__avx512_scratch_floats(p, threads)
+                                       : conv2d_f32__blas_scratch_floats(p, threads);
+}
+
+void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* packed_w,
+                const ConvEpilogue& epilogue, float* y, float* scratch, int threads) {
+  threads = std::max(threads, 1);
+  if (conv2d_is_depthwise(p)) {
+    const int64_t oh = p.out_h(), ow = p.out_w(), kg = p.out_channels_per_group();
+    const int64_t planes = p.batch * p.out_channels;
+    const int team = threads_for_work(threads, planes * oh * ow * p.kernel_h * p.kernel_w);
+#pragma omp parallel for num_threads(team) schedule(static)
+    for (int64_t i = 0; i < planes; ++i) {
+      const int64_t n = i / p.out_channels, k = i % p.out_channels;
+      const int64_t c = k / kg;  // input channel of output channel k's group
+      float* yp = y + i * oh * ow;
+      depthwise_plane(p, x + (n * p.in_channels + c) * p.in_h * p.in_w, w + k * p.kernel_h * p.kernel_w,
+                      epilogue.bias != nullptr ? epilogue.bias[k] : 0.0f, yp);
+      ConvEpilogue rest = epilogue;  // the bias is already in (it seeded the sum)
+      rest.bias = nullptr;
+      if (rest.scale != nullptr) {
+        rest.scale += k;
+        rest.shift += k;
+      }
+      detail::conv_epilogue_f32(rest, 1, oh, ow, yp, oh * ow, ow, yp);
+    }
+    return;
+  }
+  if (sgemm_rows_avx512_supported()) {
+    conv2d_f32__avx512(p, x, w, packed_w, epilogue, y, scratch, threads);
+  } else {
+    conv2d_f32__blas(p, x, w, packed_w, epilogue, y, scratch, threads);
+  }
 }
 
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y,
                 ActivationClamp act, float* scratch, int threads) {
-  threads = std::max(threads, 1);
-  const int64_t oh = p.out_h(), ow = p.out_w();
-  const int64_t x_image = p.in_channels * p.in_h * p.in_w, y_image = p.out_channels * oh * ow;
-  const int64_t cg = p.in_channels_per_group(), kg = p.out_channels_per_group();
-  const int64_t w_group = kg * p.col_rows();
-  const size_t col_floats = static_cast<size_t>(p.col_rows() * p.col_cols());
-
-  if (conv2d_is_depthwise(p)) {
-    const int64_t planes = p.batch * p.out_channels;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t i = 0; i < planes; ++i) {
-      const int64_t n = i / p.out_channels, k = i % p.out_channels;
-      const int64_t c = k / kg;  // input channel of output channel k's group
-      depthwise_plane(p, x + n * x_image + c * p.in_h * p.in_w, w + k * p.kernel_h * p.kernel_w,
-                      bias != nullptr ? bias[k] : 0.0f, y + n * y_image + k * oh * ow, act);
-    }
-    return;
-  }
-
-  auto image = [&](int64_t n, float* col, int gemm_threads) {
-    for (int64_t g = 0; g < p.group; ++g) {
-      gemm_conv_group(p, x + n * x_image + g * cg * p.in_h * p.in_w, w + g * w_group,
-                      bias != nullptr ? bias + g * kg : nullptr, y + n * y_image + g * kg * oh * ow, act,
-                      col, gemm_threads);
-    }
-  };
-  if (threads > 1 && p.batch >= threads) {
-#pragma omp parallel num_threads(threads)
-    {
-      // Each thread keeps its own im2col buffer (conv2d_f32_scratch_floats sized one per thread).
-      float* col = scratch != nullptr ? scratch + col_floats * static_cast<size_t>(omp_get_thread_num()) : nullptr;
-#pragma omp for schedule(static)
-      for (int64_t n = 0; n < p.batch; ++n) image(n, col, 1);
-    }
-  } else {
-    for (int64_t n = 0; n < p.batch; ++n) image(n, scratch, threads);
-  }
+  ConvEpilogue ep;
+  ep.bias = bias;
+  ep.clamp = act;
+  conv2d_f32(p, x, w, nullptr, ep, y, scratch, threads);
 }
 
 }  // namespace tinyopt::kernels

@@ -1,23 +1,26 @@
 // Float 2-D convolution on NCHW tensors, plus the pieces the training engine reuses for its backward
-// pass: the output-size arithmetic, auto_pad, and im2col / col2im. A 1-D convolution is the 2-D one with
+// pass: the output-size arithmetic and im2col / col2im. A 1-D convolution is the 2-D one with
 // in_h = kernel_h = 1. This is the float reference path (ONNX Conv semantics, opset 18); it is not the
-// integer runtime (runtime/, NHWC) and it is not bit-exact with a naive loop (BLAS sums in its own order).
+// integer runtime (runtime/, NHWC) and it is not bit-exact with a naive loop (GEMMs sum in their own order).
 //
-// Algorithm of conv2d_f32 for each image n and group g:
-//   1. pointwise (1x1, stride 1, no pad): the input plane already is the GEMM's B matrix, no copy;
-//      depthwise (group == C, one input channel per group): a direct loop, no GEMM;
-//      otherwise im2col the group's input into `scratch` as B (C/group*kh*kw, OH*OW).
-//   2. y[n, g] (K/group, OH*OW) = w[g] (K/group, C/group*kh*kw) x B via cblas_sgemm.
-//   3. epilogue per output channel: add bias, clamp to [act.min, act.max] (Relu/Clip fused when the caller
-//      proves it identical).
+// Variants (one file each, same signature, conv2d_f32() picks one; tests check each against direct loops):
+//   depthwise (group == C):  a direct loop, no GEMM (in conv2d_f32.cpp, used by both variants);
+//   conv2d_f32__blas:        im2col (none for 1x1 stride 1) + OpenBLAS SGEMM, any x86-64;
+//   conv2d_f32__avx512:      AVX-512 row-pointer SGEMM; stride-1 convolutions read shifted views of a
+//                            zero-padded copy of the input instead of an im2col buffer.
+// Each computes y[n, g] (K/group, OH*OW) = w[g] (K/group, C/group*kh*kw) x B per image and group, then an
+// epilogue per output channel: y = clamp((acc + bias) * scale + shift) (ConvEpilogue: the executor folds a
+// following BatchNormalization / Relu / Clip in here only when that is bit-identical to running them).
 // Work is split over OpenMP threads by image when there are at least as many images as threads, otherwise
-// inside the image (im2col rows, GEMM column blocks). OpenBLAS must run single-threaded meanwhile
-// (blas_threads.h: ScopedBlasThreads), or the two thread pools oversubscribe the cores.
+// inside the image (GEMM column blocks). OpenBLAS must run single-threaded meanwhile (blas_threads.h:
+// ScopedBlasThreads), or the two thread pools oversubscribe the cores.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+
+#include "exec/kernels/activation_f32.h"
 
 namespace tinyopt::kernels {
 
@@ -52,10 +55,14 @@ struct Conv2dParams {
   int64_t weight_numel() const { return out_channels * col_rows(); }
 };
 
-// Element-wise clamp applied after the bias: identity by default, Relu = {0, +inf}, Relu6 = {0, 6}.
-struct ActivationClamp {
-  float min = -std::numeric_limits<float>::infinity();
-  float max = std::numeric_limits<float>::infinity();
+// Per-output-channel epilogue: y = clamp((acc + bias[k]) * scale[k] + shift[k]); null pointers skip a step.
+// scale/shift are a BatchNormalization folded by batchnorm_fold_f32 (batchnorm_f32.h), which computes the
+// same floats as the BatchNormalization kernel, so fusing it is bit-identical.
+struct ConvEpilogue {
+  const float* bias = nullptr;   // (K)
+  const float* scale = nullptr;  // (K)
+  const float* shift = nullptr;  // (K), only with scale
+  ActivationClamp clamp;
 };
 
 // Output extent of one spatial dimension: floor((in + pad_begin + pad_end - dilation*(kernel-1) - 1)
@@ -81,18 +88,45 @@ void im2col_f32(const Conv2dParams& p, const float* x, float* col);
 //   dx:  (C/group, H, W)
 void col2im_f32(const Conv2dParams& p, const float* col, float* dx);
 
-// Floats of scratch conv2d_f32 needs when run with `threads` OpenMP threads (0 for pointwise and
-// depthwise convolutions).
+// Floats of scratch conv2d_f32 needs when run with `threads` OpenMP threads (may be 0).
 size_t conv2d_f32_scratch_floats(const Conv2dParams& p, int threads);
 
-// Forward convolution y = act(conv(x, w) + bias).
-//   x:       (N, C, H, W)
-//   w:       (K, C/group, kh, kw)
-//   bias:    (K) or nullptr
-//   y:       (N, K, OH, OW), must not alias x
-//   scratch: conv2d_f32_scratch_floats(p, threads) floats (may be nullptr when that is 0)
+// Weights pre-arranged for the GEMM variant conv2d_f32 picks (0 floats when it needs none). Callers that
+// run the same weights many times (the executor) pack once and pass the result as packed_w.
+size_t conv2d_f32_packed_weight_floats(const Conv2dParams& p);
+void conv2d_f32_pack_weights(const Conv2dParams& p, const float* w, float* packed);
+
+// Forward convolution y = epilogue(conv(x, w)).
+//   x:        (N, C, H, W)
+//   w:        (K, C/group, kh, kw)
+//   packed_w: conv2d_f32_pack_weights(p, w) or nullptr (then packed per call, into scratch)
+//   y:        (N, K, OH, OW), must not alias x
+//   scratch:  conv2d_f32_scratch_floats(p, threads) floats (may be nullptr when that is 0)
 // threads >= 1 is the number of OpenMP threads to use.
+void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* packed_w,
+                const ConvEpilogue& epilogue, float* y, float* scratch, int threads);
+// Convenience form: bias (K) or nullptr, then the clamp.
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y,
                 ActivationClamp act, float* scratch, int threads);
+
+// The variants behind conv2d_f32, with their scratch sizes (for tests and benchmarks). Neither handles
+// depthwise convolutions (conv2d_f32 runs those directly); __avx512 requires sgemm_rows_avx512_supported()
+// and __blas ignores packed_w.
+size_t conv2d_f32__blas_scratch_floats(const Conv2dParams& p, int threads);
+void conv2d_f32__blas(const Conv2dParams& p, const float* x, const float* w, const float* packed_w,
+                      const ConvEpilogue& epilogue, float* y, float* scratch, int threads);
+size_t conv2d_f32__avx512_scratch_floats(const Conv2dParams& p, int threads);
+void conv2d_f32__avx512(const Conv2dParams& p, const float* x, const float* w, const float* packed_w,
+                        const ConvEpilogue& epilogue, float* y, float* scratch, int threads);
+
+namespace detail {
+// Applies the epilogue to `channels` output planes: y[k, oy*OW + ox] = f(src[k*src_channel_stride +
+// oy*src_row_stride + ox]) for oy < OH, ox < OW. src may equal y when the strides are the dense ones.
+void conv_epilogue_f32(const ConvEpilogue& ep, int64_t channels, int64_t oh, int64_t ow, const float* src,
+                       int64_t src_channel_stride, int64_t src_row_stride, float* y);
+// Number of workers (threads with their own buffers) a variant uses: one per thread when the batch covers
+// the threads, else 1 (threads then share each image's GEMM).
+int conv_workers(const Conv2dParams& p, int threads);
+}  // namespace detail
 
 }  // namespace tinyopt::kernels

@@ -1,5 +1,6 @@
 // Broadcasting binary arithmetic (see elementwise_f32.h).
 #include "exec/kernels/elementwise_f32.h"
+#include "exec/kernels/blas_threads.h"
 
 #include <algorithm>
 #include <type_traits>
@@ -48,8 +49,7 @@ void run_layout(const BroadcastLayout& l, const T* a, const T* b, T* y, int thre
   const int64_t inner = l.dims[rank - 1];
   const int64_t rows = l.numel / inner;
   const int64_t sa = l.a_strides[rank - 1], sb = l.b_strides[rank - 1];
-  const bool parallel = threads > 1 && l.numel >= (1 << 15);
-#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
+#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), l.numel)) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     // Offsets of row r in a and b from its coordinates in the outer dims.
     int64_t rem = r, off_a = 0, off_b = 0;

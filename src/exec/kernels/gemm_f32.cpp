@@ -1,6 +1,8 @@
 // Float GEMM / MatMul kernels over OpenBLAS (see gemm_f32.h).
 #include "exec/kernels/gemm_f32.h"
 
+#include "exec/kernels/blas_threads.h"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -8,9 +10,6 @@
 
 namespace tinyopt::kernels {
 namespace {
-
-// Below this many multiply-adds a GEMM is not worth splitting over threads.
-constexpr int64_t kMinParallelMacs = 1 << 16;
 
 void sgemm_single(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
@@ -29,7 +28,7 @@ void sgemm_single(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
 
 void sgemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int threads) {
-  if (threads <= 1 || m * n * k < kMinParallelMacs) {
+  if (threads_for_work(threads, m * n * k) <= 1) {
     sgemm_single(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
@@ -94,7 +93,7 @@ void matmul_f32(const MatMulParams& p, const float* a, const float* b, float* y,
     const float* b_i = b + operand_index(bi, p.b_batch) * b_mat;
     sgemm_f32(false, false, p.m, p.n, p.k, 1.0f, a_i, p.k, b_i, p.n, 0.0f, y + bi * y_mat, p.n, gemm_threads);
   };
-  if (threads > 1 && batches >= threads) {
+  if (threads > 1 && batches >= threads && threads_for_work(threads, batches * p.m * p.n * p.k) > 1) {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t bi = 0; bi < batches; ++bi) one(bi, 1);
   } else {

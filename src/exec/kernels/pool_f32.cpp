@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "exec/kernels/blas_threads.h"
 #include "exec/kernels/conv2d_f32.h"
 
 namespace tinyopt::kernels {
@@ -34,7 +35,8 @@ template <typename T>
 void maxpool_impl(const PoolParams& p, const T* x, T* y, int64_t* argmax, int threads) {
   const int64_t planes = p.batch * p.channels, in_plane = p.in_plane(), out_plane = p.out_plane();
   const int64_t od = p.out(0), oh = p.out(1), ow = p.out(2);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static)
+  const int team = threads_for_work(threads, planes * out_plane * p.kernel[0] * p.kernel[1] * p.kernel[2]);
+#pragma omp parallel for num_threads(team) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) {
     const T* xp = x + plane * in_plane;
     T* yp = y + plane * out_plane;
@@ -70,6 +72,74 @@ void maxpool_impl(const PoolParams& p, const T* x, T* y, int64_t* argmax, int th
   }
 }
 
+// Max pooling over (H, W) planes without dilation or argmax, the common case (the Fashion-MNIST CNN's
+// 2x2 stride-2 pools): window bounds by clipping instead of the general tap arithmetic, and a branch-free
+// path for 2x2 stride-2 windows that lie inside the input. Same comparison rule as maxpool_impl (the first
+// element seeds the maximum; a later element wins only when greater), so the results are identical.
+bool is_plain_2d(const PoolParams& p) {
+  return p.in[0] == 1 && p.kernel[0] == 1 && p.dilation[0] == 1 && p.dilation[1] == 1 && p.dilation[2] == 1;
+}
+
+void maxpool_plain_2d(const PoolParams& p, const float* x, float* y, int threads) {
+  const int64_t planes = p.batch * p.channels, h_in = p.in[1], w_in = p.in[2];
+  const int64_t oh = p.out(1), ow = p.out(2);
+  const int64_t kh = p.kernel[1], kw = p.kernel[2], sh = p.stride[1], sw = p.stride[2];
+  const int64_t pt = p.pad_begin[1], pl = p.pad_begin[2];
+  // Output columns whose 2x2 window is entirely inside the input (used by the fast path).
+  const bool two_by_two = kh == 2 && kw == 2 && sh == 2 && sw == 2;
+  const int team = threads_for_work(threads, planes * oh * ow * kh * kw);
+#pragma omp parallel for num_threads(team) schedule(static)
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    const float* xp = x + plane * h_in * w_in;
+    float* yp = y + plane * oh * ow;
+    for (int64_t r = 0; r < oh; ++r) {
+      const int64_t h_start = r * sh - pt;
+      const int64_t h_lo = std::max<int64_t>(h_start, 0), h_hi = std::min(h_start + kh, h_in);
+      float* yr = yp + r * ow;
+      int64_t c = 0;
+      if (two_by_two && h_lo == h_start && h_hi == h_start + 2) {
+        const float* r0 = xp + h_start * w_in;
+        const float* r1 = r0 + w_in;
+        // Columns with w_start = 2c - pl in [0, w_in - 2].
+        const int64_t c_lo = (pl + 1) / 2, c_hi = std::min(ow, (w_in - 2 + pl) / 2 + 1);
+        for (; c < c_lo && c < ow; ++c) {
+          const int64_t w_lo = std::max<int64_t>(c * 2 - pl, 0), w_hi = std::min(c * 2 - pl + 2, w_in);
+          if (w_lo >= w_hi) {  // window entirely in the padding
+            yr[c] = -std::numeric_limits<float>::infinity();
+            continue;
+          }
+          float best = r0[w_lo];
+          for (const float* row : {r0, r1})
+            for (int64_t w = w_lo; w < w_hi; ++w)
+              if (row[w] > best) best = row[w];
+          yr[c] = best;
+        }
+        for (; c < c_hi; ++c) {
+          const int64_t w = c * 2 - pl;
+          float best = r0[w];
+          if (r0[w + 1] > best) best = r0[w + 1];
+          if (r1[w] > best) best = r1[w];
+          if (r1[w + 1] > best) best = r1[w + 1];
+          yr[c] = best;
+        }
+      }
+      for (; c < ow; ++c) {
+        const int64_t w_start = c * sw - pl;
+        const int64_t w_lo = std::max<int64_t>(w_start, 0), w_hi = std::min(w_start + kw, w_in);
+        if (h_lo >= h_hi || w_lo >= w_hi) {
+          yr[c] = -std::numeric_limits<float>::infinity();
+          continue;
+        }
+        float best = xp[h_lo * w_in + w_lo];
+        for (int64_t h = h_lo; h < h_hi; ++h)
+          for (int64_t w = w_lo; w < w_hi; ++w)
+            if (xp[h * w_in + w] > best) best = xp[h * w_in + w];
+        yr[c] = best;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int64_t PoolParams::out(int i) const {
@@ -97,6 +167,7 @@ PoolParams make_pool_params(int64_t batch, int64_t channels, int rank, const int
 }
 
 void maxpool_f32(const PoolParams& p, const float* x, float* y, int64_t* argmax, int threads) {
+  if (argmax == nullptr && is_plain_2d(p)) return maxpool_plain_2d(p, x, y, threads);
   maxpool_impl(p, x, y, argmax, threads);
 }
 void maxpool_u8(const PoolParams& p, const uint8_t* x, uint8_t* y, int threads) {
@@ -109,7 +180,8 @@ void maxpool_i8(const PoolParams& p, const int8_t* x, int8_t* y, int threads) {
 void avgpool_f32(const PoolParams& p, const float* x, float* y, int threads) {
   const int64_t planes = p.batch * p.channels, in_plane = p.in_plane(), out_plane = p.out_plane();
   const int64_t od = p.out(0), oh = p.out(1), ow = p.out(2);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static)
+  const int team = threads_for_work(threads, planes * out_plane * p.kernel[0] * p.kernel[1] * p.kernel[2]);
+#pragma omp parallel for num_threads(team) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) {
     const float* xp = x + plane * in_plane;
     float* yp = y + plane * out_plane;
@@ -137,7 +209,7 @@ void avgpool_f32(const PoolParams& p, const float* x, float* y, int threads) {
 }
 
 void global_avgpool_f32(int64_t planes, int64_t plane_size, const float* x, float* y, int threads) {
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static) if (planes * plane_size > 65536)
+#pragma omp parallel for num_threads(threads_for_work(threads, planes * plane_size)) schedule(static)
   for (int64_t i = 0; i < planes; ++i) {
     const float* xp = x + i * plane_size;
     float sum = 0.0f;

@@ -1,6 +1,7 @@
 // ReduceMean (see reduce_f32.h). Axes are grouped into (outer, reduced, inner) when the reduced axes are
 // contiguous (the common case: spatial means); otherwise a general strided accumulation.
 #include "exec/kernels/reduce_f32.h"
+#include "exec/kernels/blas_threads.h"
 
 #include <algorithm>
 
@@ -27,8 +28,7 @@ void reduce_mean_f32(const std::vector<int64_t>& dims, const std::vector<bool>& 
     int64_t outer = 1, inner = 1;
     for (size_t i = 0; i < first; ++i) outer *= dims[i];
     for (size_t i = last + 1; i < rank; ++i) inner *= dims[i];
-    const bool parallel = threads > 1 && total >= (1 << 15);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static) if (parallel)
+#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), total)) schedule(static)
     for (int64_t o = 0; o < outer; ++o) {
       float* yo = y + o * inner;
       std::fill(yo, yo + inner, 0.0f);

@@ -1,5 +1,6 @@
 // Transpose, Concat and Pad on raw bytes (see shape_ops_f32.h).
 #include "exec/kernels/shape_ops_f32.h"
+#include "exec/kernels/blas_threads.h"
 
 #include <algorithm>
 #include <cstring>
@@ -66,8 +67,7 @@ void transpose_any(const std::vector<int64_t>& dims, const std::vector<int64_t>&
   const auto* xb = static_cast<const uint8_t*>(x);
   auto* yb = static_cast<uint8_t*>(y);
   const auto eb = static_cast<int64_t>(elem_bytes);
-  const bool parallel = threads > 1 && total >= (1 << 16);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static) if (parallel)
+#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), total)) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     int64_t rem = r, off = 0;
     for (size_t d = rank - 1; d-- > 0;) {

@@ -1,5 +1,6 @@
 // Softmax along one axis (see softmax_f32.h).
 #include "exec/kernels/softmax_f32.h"
+#include "exec/kernels/blas_threads.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +8,7 @@
 namespace tinyopt::kernels {
 
 void softmax_f32(int64_t outer, int64_t axis_size, int64_t inner, const float* x, float* y, int threads) {
-  const bool parallel = threads > 1 && outer * axis_size * inner >= (1 << 14);
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static) if (parallel)
+#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), outer * axis_size * inner)) schedule(static)
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const float* xs = x + o * axis_size * inner + i;

@@ -3,6 +3,7 @@
 // same code that shape inference uses, so executed and inferred shapes cannot disagree.
 #include <algorithm>
 
+#include "exec/kernels/batchnorm_f32.h"
 #include "exec/kernels/conv2d_f32.h"
 #include "exec/kernels/pool_f32.h"
 #include "exec/runners/runners.h"
@@ -15,6 +16,9 @@ std::vector<int64_t> spatial_dims(const Shape& s) { return {s.begin() + 2, s.end
 
 struct ConvState {
   kernels::Conv2dParams p;
+  std::vector<float> packed_w;      // weights packed for the GEMM, when they are an initializer
+  const float* packed_from = nullptr;  // the weight data packed_w was made from
+  std::vector<float> bn_a, bn_b;    // fused BatchNormalization folded per channel
 };
 
 kernels::Conv2dParams conv_params(const OpContext& ctx, const Tensor& x, const Tensor& w) {
@@ -85,13 +89,41 @@ void run_conv(OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& w = ctx.input(1);
   auto& st = ctx.state<ConvState>();
-  if (ctx.reshaped()) st.p = conv_params(ctx, x, w);
-  const float* bias = ctx.has_input(2) ? ctx.input_data<float>(2) : nullptr;
   const float* xd = ctx.input_data<float>(0);
   const float* wd = ctx.input_data<float>(1);
+  if (ctx.reshaped()) {
+    st.p = conv_params(ctx, x, w);
+    st.packed_from = nullptr;
+  }
+  kernels::ConvEpilogue ep;
+  ep.bias = ctx.has_input(2) ? ctx.input_data<float>(2) : nullptr;
+  ep.clamp = ctx.fused().clamp;
+  if (const Node* bn = ctx.fused().batch_norm) {
+    const auto& prm = ctx.fused().batch_norm_params;  // scale, B, mean, var: initializers of C floats
+    const auto channels = static_cast<size_t>(st.p.out_channels);
+    for (const Tensor* t : prm)
+      if (static_cast<size_t>(t->numel()) != channels)
+        throw_bad_input(bn->describe() + ": parameters must have " + std::to_string(channels) + " entries");
+    st.bn_a.resize(channels);
+    st.bn_b.resize(channels);
+    kernels::batchnorm_fold_f32(st.p.out_channels, prm[0]->data<float>(), prm[1]->data<float>(),
+                                prm[2]->data<float>(), prm[3]->data<float>(), bn->attr_float("epsilon", 1e-5f),
+                                st.bn_a.data(), st.bn_b.data());
+    ep.scale = st.bn_a.data();
+    ep.shift = st.bn_b.data();
+  }
+  const float* packed = nullptr;
+  if (ctx.input_is_constant(1) && kernels::conv2d_f32_packed_weight_floats(st.p) > 0) {
+    if (st.packed_from != wd) {
+      st.packed_w.resize(kernels::conv2d_f32_packed_weight_floats(st.p));
+      kernels::conv2d_f32_pack_weights(st.p, wd, st.packed_w.data());
+      st.packed_from = wd;
+    }
+    packed = st.packed_w.data();
+  }
   Tensor& y = ctx.output(0, DType::kF32);
   float* scratch = ctx.scratch(kernels::conv2d_f32_scratch_floats(st.p, ctx.threads()));
-  kernels::conv2d_f32(st.p, xd, wd, bias, y.data<float>(), ctx.fused_act(), scratch, ctx.threads());
+  kernels::conv2d_f32(st.p, xd, wd, packed, ep, y.data<float>(), scratch, ctx.threads());
 }
 
 void run_max_pool(OpContext& ctx) {

@@ -7,6 +7,12 @@
 
 namespace tinyopt::exec {
 
+namespace {
+struct BatchNormState {
+  std::vector<float> a, b, batch_mean, batch_var;
+};
+}  // namespace
+
 void run_batch_norm(OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   if (x.rank() < 2) ctx.fail("input " + shape_str(x.shape()) + " has no channel dimension");
@@ -21,22 +27,29 @@ void run_batch_norm(OpContext& ctx) {
   const float* bias = ctx.input_data<float>(2);
   const float* mean = ctx.input_data<float>(3);
   const float* var = ctx.input_data<float>(4);
-  float* y = ctx.output(0, DType::kF32).data<float>();
-  if (ctx.node().attr_int("training_mode", 0) == 0) {
-    kernels::batchnorm_f32(n, c, plane, xd, scale, bias, mean, var, eps, y, ctx.threads());
-    return;
+  auto& st = ctx.state<BatchNormState>();
+  const auto channels = static_cast<size_t>(c);
+  st.a.resize(channels);
+  st.b.resize(channels);
+  const bool training = ctx.node().attr_int("training_mode", 0) != 0;
+  if (training) {  // normalise with the batch statistics; outputs 1 and 2 are the updated running stats
+    st.batch_mean.resize(channels);
+    st.batch_var.resize(channels);
+    kernels::channel_moments_f32(n, c, plane, xd, st.batch_mean.data(), st.batch_var.data());
+    mean = st.batch_mean.data();
+    var = st.batch_var.data();
   }
-  // training_mode: normalise with the batch statistics; outputs 1 and 2 are the updated running stats.
-  std::vector<float> batch_mean(static_cast<size_t>(c)), batch_var(static_cast<size_t>(c));
-  kernels::channel_moments_f32(n, c, plane, xd, batch_mean.data(), batch_var.data());
-  kernels::batchnorm_f32(n, c, plane, xd, scale, bias, batch_mean.data(), batch_var.data(), eps, y, ctx.threads());
+  kernels::batchnorm_fold_f32(c, scale, bias, mean, var, eps, st.a.data(), st.b.data());
+  kernels::batchnorm_f32(n, c, plane, xd, st.a.data(), st.b.data(), ctx.fused().clamp,
+                         ctx.output(0, DType::kF32).data<float>(), ctx.threads());
+  if (!training) return;
   const float momentum = ctx.node().attr_float("momentum", 0.9f);
   for (size_t out = 1; out < 3; ++out) {
     if (!ctx.wants_output(out)) continue;
-    const float* running = out == 1 ? mean : var;
-    const std::vector<float>& batch = out == 1 ? batch_mean : batch_var;
+    const float* running = ctx.input_data<float>(out == 1 ? 3 : 4);
+    const std::vector<float>& batch = out == 1 ? st.batch_mean : st.batch_var;
     float* r = ctx.output(out, DType::kF32).data<float>();
-    for (int64_t i = 0; i < c; ++i) r[i] = running[i] * momentum + batch[static_cast<size_t>(i)] * (1.0f - momentum);
+    for (size_t i = 0; i < channels; ++i) r[i] = running[i] * momentum + batch[i] * (1.0f - momentum);
   }
 }
 
