@@ -10,7 +10,7 @@ namespace {
 
 template <typename Fn>
 void map(const float* x, float* y, int64_t count, int threads, Fn fn) {
-#pragma omp parallel for num_threads(threads_for_work(std::max(threads, 1), count)) schedule(static)
+#pragma omp parallel for simd num_threads(threads_for_work(std::max(threads, 1), count)) schedule(static)
   for (int64_t i = 0; i < count; ++i) y[i] = fn(x[i]);
 }
 
@@ -46,6 +46,7 @@ void unary_f32(const UnaryParams& p, const float* x, float* y, int64_t count, in
 
 template <typename T>
 void clip_int(T lo, T hi, const T* x, T* y, int64_t count) {
+#pragma omp simd
   for (int64_t i = 0; i < count; ++i) y[i] = std::min(std::max(x[i], lo), hi);
 }
 template void clip_int<int8_t>(int8_t, int8_t, const int8_t*, int8_t*, int64_t);

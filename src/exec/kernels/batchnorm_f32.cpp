@@ -25,8 +25,10 @@ void batchnorm_f32(int64_t batch, int64_t channels, int64_t plane, const float* 
     const float ac = a[c], bc = b[c];
     const float* xp = x + nc * plane;
     float* yp = y + nc * plane;
+#pragma omp simd
     for (int64_t i = 0; i < plane; ++i) yp[i] = xp[i] * ac + bc;
     if (clamped)
+#pragma omp simd
       for (int64_t i = 0; i < plane; ++i) yp[i] = std::min(std::max(yp[i], clamp.min), clamp.max);
   }
 }

@@ -41,8 +41,10 @@ void depthwise_plane(const Conv2dParams& p, const float* x, const float* w, floa
         const float* x_row = x + (oy * p.stride_h + ky * p.dilation_h - p.pad_top) * p.in_w + x_off;
         float* y_row = y + oy * ow;
         if (p.stride_w == 1) {
+#pragma omp simd
           for (int64_t ox = ox_lo; ox < ox_hi; ++ox) y_row[ox] += wv * x_row[ox];
         } else {
+#pragma omp simd
           for (int64_t ox = ox_lo; ox < ox_hi; ++ox) y_row[ox] += wv * x_row[ox * p.stride_w];
         }
       }
@@ -137,6 +139,7 @@ namespace {
 // as in the unfused bias, BatchNormalization and clamp kernels.
 template <bool kBias, bool kScale, bool kClamp>
 void epilogue_row(const float* in, float* out, int64_t n, float bias, float scale, float shift, float lo, float hi) {
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     float v = in[i];
     if constexpr (kBias) v = v + bias;

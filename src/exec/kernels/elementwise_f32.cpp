@@ -26,12 +26,15 @@ T apply(BinaryOp op, T a, T b) {
 template <typename T, BinaryOp kOp>
 void row(int64_t n, const T* a, int64_t sa, const T* b, int64_t sb, T* y) {
   if (sa == 1 && sb == 1) {
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = apply(kOp, a[i], b[i]);
   } else if (sa == 1) {
     const T bv = b[0];
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = apply(kOp, a[i], bv);
   } else if (sb == 1) {
     const T av = a[0];
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = apply(kOp, av, b[i]);
   } else {
     const T v = apply(kOp, a[0], b[0]);

@@ -114,14 +114,17 @@ void maxpool_plain_2d(const PoolParams& p, const float* x, float* y, int threads
               if (row[w] > best) best = row[w];
           yr[c] = best;
         }
-        for (; c < c_hi; ++c) {
-          const int64_t w = c * 2 - pl;
+        const int64_t c_fast = std::max(c, c_hi);
+#pragma omp simd
+        for (int64_t cc = c; cc < c_hi; ++cc) {
+          const int64_t w = cc * 2 - pl;
           float best = r0[w];
           if (r0[w + 1] > best) best = r0[w + 1];
           if (r1[w] > best) best = r1[w];
           if (r1[w + 1] > best) best = r1[w + 1];
-          yr[c] = best;
+          yr[cc] = best;
         }
+        c = c_fast;
       }
       for (; c < ow; ++c) {
         const int64_t w_start = c * sw - pl;
@@ -213,6 +216,7 @@ void global_avgpool_f32(int64_t planes, int64_t plane_size, const float* x, floa
   for (int64_t i = 0; i < planes; ++i) {
     const float* xp = x + i * plane_size;
     float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < plane_size; ++j) sum += xp[j];
     y[i] = sum / static_cast<float>(plane_size);
   }
