@@ -4,6 +4,7 @@
 // the window, with PyTorch's divisor: with count_include_pad the window clipped to the padded input,
 // without it the window clipped to the input. Planes (n, c) are split over OpenMP threads.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "tinyopt/core/shape_inference.h"
@@ -70,7 +71,7 @@ class MaxPoolOp final : public TrainOp {
               const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
               if (ix < 0 || ix >= g.w) continue;
               const float v = xp[iy * g.w + ix];
-              if (v > best || best_i < 0) {
+              if (v > best || best_i < 0 || std::isnan(v)) {  // NaN wins, as in PyTorch
                 best = v;
                 best_i = static_cast<int32_t>(iy * g.w + ix);
               }

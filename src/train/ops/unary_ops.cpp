@@ -57,7 +57,7 @@ class UnaryOp final : public TrainOp {
   UnaryParams p_;
 };
 
-struct ReluF { float operator()(float x, UnaryParams) const { return x > 0.0f ? x : 0.0f; } };
+struct ReluF { float operator()(float x, UnaryParams) const { return x < 0.0f ? 0.0f : x; } };  // NaN propagates
 struct ReluG { float operator()(float x, float, UnaryParams) const { return x > 0.0f ? 1.0f : 0.0f; } };
 struct ClipF { float operator()(float x, UnaryParams p) const { return std::min(std::max(x, p.a), p.b); } };
 struct ClipG {
