@@ -11,6 +11,7 @@
 #include "tinyopt/train/train_graph.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 
@@ -21,6 +22,7 @@
 namespace tinyopt::train {
 
 using detail::Slot;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -166,7 +168,11 @@ std::span<const float> TrainGraph::forward(std::span<const float> input, int64_t
   last_training_ = mode == Mode::kTrain;
   last_seed_ = seed;
   const detail::RunContext ctx{batch, last_training_, threads_, seed};
-  for (auto& op : ops_) op->forward(ctx);
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    ops_[i]->forward(ctx);
+    if (profiling_) timings_[i].forward_s += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
   return {output_->data.data(), static_cast<size_t>(output_->numel(batch))};
 }
 
@@ -180,8 +186,19 @@ void TrainGraph::backward(std::span<const float> grad_output) {
   for (const ParamRef& p : params_) std::fill(p.grad.begin(), p.grad.end(), 0.0f);
   std::memcpy(output_->grad.data(), grad_output.data(), grad_output.size_bytes());
   const detail::RunContext ctx{batch_, last_training_, threads_, last_seed_};
-  for (auto it = ops_.rbegin(); it != ops_.rend(); ++it)
-    if ((*it)->needs_backward()) (*it)->backward(ctx);
+  for (size_t i = ops_.size(); i-- > 0;) {
+    if (!ops_[i]->needs_backward()) continue;
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    ops_[i]->backward(ctx);
+    if (profiling_) timings_[i].backward_s += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+}
+
+void TrainGraph::set_profiling(bool on) {
+  profiling_ = on;
+  timings_.clear();
+  if (on)
+    for (const auto& op : ops_) timings_.push_back({op->node().name, op->node().op, 0.0, 0.0});
 }
 
 std::span<const float> TrainGraph::input_gradient() const {

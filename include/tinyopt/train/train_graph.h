@@ -41,6 +41,14 @@ struct ParamRef {
 
 enum class Mode { kTrain, kEval };
 
+// Wall time spent in one node since profiling was switched on (benchmarks, `--profile`).
+struct OpTiming {
+  std::string node;
+  OpType op = OpType::kIdentity;
+  double forward_s = 0.0;
+  double backward_s = 0.0;
+};
+
 class TrainGraph {
  public:
   // Throws Error(kBadInput) naming the node when the graph cannot be trained (see above). With
@@ -69,6 +77,10 @@ class TrainGraph {
   const std::vector<ParamRef>& parameters() const { return params_; }
   const std::vector<ParamRef>& state() const { return state_; }
 
+  // Per-node timing (off by default; switching it on resets the counters).
+  void set_profiling(bool on);
+  const std::vector<OpTiming>& profile() const { return timings_; }
+
   // The source graph with the current weights and running statistics in its initializers: the model in
   // inference form (BatchNormalization uses the running statistics), ready for export or the executor.
   Graph to_graph() const;
@@ -86,6 +98,8 @@ class TrainGraph {
   detail::Slot* output_ = nullptr;
   std::vector<detail::Slot*> activations_;  // batched slots with gradients, zeroed before backward
   std::vector<ParamRef> params_, state_;
+  bool profiling_ = false;
+  std::vector<OpTiming> timings_;
 };
 
 }  // namespace tinyopt::train
