@@ -1,0 +1,153 @@
+// Implementation of file_bytes.h: raw reads with stdio, gzip through zlib's inflate (gzip header
+// auto-detected, concatenated members accepted), atomic writes through a uniquely named temp file.
+#include "data/file_bytes.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "tinyopt/core/error.h"
+
+namespace tinyopt::detail {
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+constexpr size_t kChunk = size_t{1} << 18;
+
+FilePtr open_for_reading(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw_bad_input(path + ": is a folder, expected a file");
+  FilePtr f(std::fopen(path.c_str(), "rb"));
+  if (!f) throw_bad_input(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  return f;
+}
+
+void read_raw(std::FILE* f, const std::string& path, uint64_t max_bytes, FileBytes& out) {
+  out.bytes.reserve(static_cast<size_t>(std::min<uint64_t>(max_bytes, out.file_bytes)));
+  std::vector<uint8_t> chunk(kChunk);
+  while (out.bytes.size() < max_bytes) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, max_bytes - out.bytes.size()));
+    size_t got = std::fread(chunk.data(), 1, want, f);
+    out.bytes.insert(out.bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    if (got < want) {
+      if (std::ferror(f)) throw_bad_input(fmt::format("{}: read error: {}", path, std::strerror(errno)));
+      return;
+    }
+  }
+  out.has_more = std::fgetc(f) != EOF;
+}
+
+// Inflates gzip members from `f` until the input ends or max_bytes output bytes are kept.
+void read_gzip(std::FILE* f, const std::string& path, uint64_t max_bytes, FileBytes& out) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw_internal("inflateInit2 failed");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
+  std::vector<uint8_t> in(kChunk), chunk(kChunk);
+  bool input_done = false, stream_done = false;
+  while (true) {
+    if (zs.avail_in == 0 && !input_done) {
+      size_t got = std::fread(in.data(), 1, in.size(), f);
+      if (std::ferror(f)) throw_bad_input(fmt::format("{}: read error: {}", path, std::strerror(errno)));
+      input_done = got < in.size();
+      zs.next_in = in.data();
+      zs.avail_in = static_cast<uInt>(got);
+    }
+    if (stream_done) {  // between members: another member, or the end of the file
+      if (zs.avail_in == 0 && input_done) return;
+      if (zs.avail_in == 0) continue;
+      if (zs.next_in[0] != 0x1f) throw_bad_input(path + ": corrupt gzip data: trailing garbage after the stream");
+      inflateReset(&zs);
+      stream_done = false;
+    }
+    zs.next_out = chunk.data();
+    zs.avail_out = static_cast<uInt>(chunk.size());
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    size_t produced = chunk.size() - zs.avail_out;
+    uint64_t room = max_bytes - out.bytes.size();
+    out.bytes.insert(out.bytes.end(), chunk.begin(),
+                     chunk.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(produced, room)));
+    if (produced > room) {
+      out.has_more = true;
+      return;
+    }
+    if (rc == Z_STREAM_END) {
+      stream_done = true;
+    } else if (rc == Z_BUF_ERROR || (rc == Z_OK && produced == 0 && zs.avail_in == 0 && input_done)) {
+      out.gzip_cut_off = true;  // input exhausted in the middle of a member
+      return;
+    } else if (rc != Z_OK) {
+      throw_bad_input(fmt::format("{}: corrupt gzip data ({})", path, zs.msg ? zs.msg : zError(rc)));
+    }
+  }
+}
+
+}  // namespace
+
+FileBytes read_file_bytes(const std::string& path, uint64_t max_bytes) {
+  FilePtr f = open_for_reading(path);
+  FileBytes out;
+  std::error_code ec;
+  out.file_bytes = std::filesystem::file_size(path, ec);
+  unsigned char magic[2] = {0, 0};
+  size_t n = std::fread(magic, 1, 2, f.get());
+  std::rewind(f.get());
+  out.gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (out.gzip) {
+    read_gzip(f.get(), path, max_bytes, out);
+  } else {
+    read_raw(f.get(), path, max_bytes, out);
+  }
+  return out;
+}
+
+void require_exact_size(const FileBytes& data, const std::string& path, uint64_t expected, std::string_view what) {
+  uint64_t have = data.bytes.size();
+  if (have < expected) {
+    throw_bad_input(fmt::format("{}: truncated: {} needs {} bytes, the file has {}{}", path, what, expected, have,
+                                data.gzip ? " after decompression" : ""));
+  }
+  if (have > expected || data.has_more) {
+    std::string actual =
+        data.gzip ? fmt::format("more than {} after decompression", have) : fmt::format("{}", data.file_bytes);
+    throw_bad_input(fmt::format("{}: trailing data: {} needs {} bytes, the file has {}", path, what, expected, actual));
+  }
+  if (data.gzip_cut_off) throw_bad_input(path + ": truncated: the gzip stream is cut off");
+}
+
+void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) {
+  static std::atomic<uint64_t> counter{0};
+  std::filesystem::path target(path);
+  std::filesystem::path tmp = target;
+  tmp += fmt::format(".tmp{}.{}", static_cast<long>(getpid()), counter++);
+  auto fail = [&](const std::string& why) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw_bad_input(fmt::format("{}: cannot write: {}", path, why));
+  };
+  {
+    FilePtr f(std::fopen(tmp.c_str(), "wb"));
+    if (!f) fail(std::strerror(errno));
+    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
+      fail(std::strerror(errno));
+    }
+    if (std::fflush(f.get()) != 0) fail(std::strerror(errno));
+    std::FILE* raw = f.release();
+    if (std::fclose(raw) != 0) fail(std::strerror(errno));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, target, ec);
+  if (ec) fail(ec.message());
+}
+
+}  // namespace tinyopt::detail
