@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <numeric>
 
+#include "data/element_type.h"
 #include "data/random_index.h"
 #include "tinyopt/core/error.h"
-#include "tinyopt/data/csv.h"
 #include "tinyopt/data/idx.h"
 #include "tinyopt/data/npy.h"
 
@@ -34,7 +34,8 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 template <typename T>
 void cast_to_float(const Tensor& src, float* dst) {
   const T* s = src.data<T>();
-  for (int64_t i = 0; i < src.numel(); ++i) dst[i] = static_cast<float>(s[i]);
+  const int64_t n = src.numel();  // hoisted: numel() is not inline
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]);
 }
 
 // Raw samples -> float32 (N, C, H, W) or (N, F): uint8 pixels divide by 255 as ToTensor() does, other
@@ -49,32 +50,12 @@ Tensor to_samples(const Tensor& raw, const std::string& path) {
   if (shape.size() == 3) shape.insert(shape.begin() + 1, 1);
   Tensor x(DType::kF32, shape);
   float* dst = x.data<float>();
-  switch (raw.dtype()) {
-    case DType::kU8: {
-      const uint8_t* s = raw.data<uint8_t>();
-      for (int64_t i = 0; i < raw.numel(); ++i) dst[i] = static_cast<float>(s[i]) / 255.0f;
-      break;
-    }
-    case DType::kF32:
-      if (raw.numel()) std::memcpy(dst, raw.bytes(), raw.nbytes());
-      break;
-    case DType::kI8:
-      cast_to_float<int8_t>(raw, dst);
-      break;
-    case DType::kI16:
-      cast_to_float<int16_t>(raw, dst);
-      break;
-    case DType::kI32:
-      cast_to_float<int32_t>(raw, dst);
-      break;
-    case DType::kI64:
-      cast_to_float<int64_t>(raw, dst);
-      break;
-    case DType::kBool:
-      cast_to_float<bool>(raw, dst);
-      break;
-    default:
-      throw_bad_input(fmt::format("{}: samples of type {} are not supported", path, dtype_name(raw.dtype())));
+  if (raw.dtype() == DType::kU8) {
+    const uint8_t* s = raw.data<uint8_t>();
+    const int64_t n = raw.numel();
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]) / 255.0f;
+  } else if (!detail::visit_element_type(raw.dtype(), [&]<typename T>(T) { cast_to_float<T>(raw, dst); })) {
+    throw_bad_input(fmt::format("{}: samples of type {} are not supported", path, dtype_name(raw.dtype())));
   }
   return x;
 }
@@ -82,7 +63,8 @@ Tensor to_samples(const Tensor& raw, const std::string& path) {
 template <typename T>
 void append_labels(const Tensor& raw, const std::string& path, std::vector<int32_t>& out) {
   const T* s = raw.data<T>();
-  for (int64_t i = 0; i < raw.numel(); ++i) {
+  const int64_t n = raw.numel();
+  for (int64_t i = 0; i < n; ++i) {
     double v = static_cast<double>(s[i]);
     if (!(v >= 0) || v != std::floor(v) || v > 2147483647.0) {
       throw_bad_input(fmt::format("{}: label {} at index {} is not a non-negative integer", path, v, i));
@@ -98,27 +80,10 @@ std::vector<int32_t> to_labels(const Tensor& raw, const std::string& path) {
   }
   std::vector<int32_t> y;
   y.reserve(static_cast<size_t>(raw.numel()));
-  switch (raw.dtype()) {
-    case DType::kU8:
-      append_labels<uint8_t>(raw, path, y);
-      break;
-    case DType::kI8:
-      append_labels<int8_t>(raw, path, y);
-      break;
-    case DType::kI16:
-      append_labels<int16_t>(raw, path, y);
-      break;
-    case DType::kI32:
-      append_labels<int32_t>(raw, path, y);
-      break;
-    case DType::kI64:
-      append_labels<int64_t>(raw, path, y);
-      break;
-    case DType::kF32:
-      append_labels<float>(raw, path, y);
-      break;
-    default:
-      throw_bad_input(fmt::format("{}: labels of type {} are not supported", path, dtype_name(raw.dtype())));
+  bool supported = raw.dtype() != DType::kBool &&
+                   detail::visit_element_type(raw.dtype(), [&]<typename T>(T) { append_labels<T>(raw, path, y); });
+  if (!supported) {
+    throw_bad_input(fmt::format("{}: labels of type {} are not supported", path, dtype_name(raw.dtype())));
   }
   return y;
 }
@@ -182,8 +147,8 @@ Dataset load_npy_pair(const std::string& x_path, const std::string& y_path) {
   return d;
 }
 
-Dataset load_csv_dataset(const std::string& path) {
-  CsvData csv = read_csv(path);
+Dataset load_csv_dataset(const std::string& path, const CsvOptions& options) {
+  CsvData csv = read_csv(path, options);
   Dataset d;
   d.name = path;
   d.x = std::move(csv.x);
@@ -196,7 +161,7 @@ Dataset load_csv_dataset(const std::string& path) {
 
 const char* split_name(Split split) { return split == Split::kTrain ? "train" : "test"; }
 
-Dataset load_dataset(const std::string& spec, Split split) {
+Dataset load_dataset(const std::string& spec, Split split, const CsvOptions& csv) {
   if (spec.empty()) throw_usage(fmt::format("empty dataset spec; {}", kAcceptedSpecs));
   if (spec == "fashion-mnist") return load_idx_folder(kFashionMnistDir, split, spec, /*builtin=*/true);
   if (size_t comma = spec.find(','); comma != std::string::npos) {
@@ -209,7 +174,7 @@ Dataset load_dataset(const std::string& spec, Split split) {
   std::error_code ec;
   if (fs::is_directory(spec, ec)) return load_idx_folder(spec, split, spec, /*builtin=*/false);
   if (ends_with(spec, ".npy")) return load_npy_pair(spec, "");
-  if (ends_with(spec, ".csv") || ends_with(spec, ".csv.gz")) return load_csv_dataset(spec);
+  if (ends_with(spec, ".csv") || ends_with(spec, ".csv.gz")) return load_csv_dataset(spec, csv);
   if (!fs::exists(spec, ec)) {
     throw_bad_input(fmt::format("unknown dataset '{}': not a built-in name, file or folder; {}", spec, kAcceptedSpecs));
   }

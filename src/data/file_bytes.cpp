@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "data/byte_order.h"
 #include "tinyopt/core/error.h"
 
 namespace tinyopt::detail {
@@ -48,11 +49,24 @@ void read_raw(std::FILE* f, const std::string& path, uint64_t max_bytes, FileByt
   out.has_more = std::fgetc(f) != EOF;
 }
 
+// The uncompressed size from the gzip trailer (ISIZE, mod 2^32, last member only), capped by deflate's
+// best ratio (~1032:1) so a forged trailer cannot make us reserve much; only used to avoid regrowth.
+uint64_t gzip_size_hint(std::FILE* f, uint64_t file_bytes) {
+  uint8_t isize[4];
+  if (file_bytes < 18 || std::fseek(f, -4, SEEK_END) != 0 || std::fread(isize, 1, 4, f) != 4) {
+    std::rewind(f);
+    return 0;
+  }
+  std::rewind(f);
+  return std::min<uint64_t>(load_le<uint32_t>(isize), file_bytes * 1032);
+}
+
 // Inflates gzip members from `f` until the input ends or max_bytes output bytes are kept.
 void read_gzip(std::FILE* f, const std::string& path, uint64_t max_bytes, FileBytes& out) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw_internal("inflateInit2 failed");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
+  out.bytes.reserve(static_cast<size_t>(std::min(max_bytes, gzip_size_hint(f, out.file_bytes))));
   std::vector<uint8_t> in(kChunk), chunk(kChunk);
   bool input_done = false, stream_done = false;
   while (true) {

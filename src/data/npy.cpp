@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "data/byte_order.h"
+#include "data/element_type.h"
 #include "data/file_bytes.h"
 #include "data/py_literal.h"
 #include "tinyopt/core/error.h"
@@ -34,28 +35,37 @@ struct NpyHeader {
   uint64_t data_offset;
 };
 
+// The dtypes we read: NumPy type code (after the byte-order character), tensor dtype, bytes per item.
+struct NpyCode {
+  std::string_view code;
+  DType dtype;
+  int bytes;
+  bool f64;
+};
+constexpr NpyCode kNpyCodes[] = {{"f4", DType::kF32, 4, false}, {"f8", DType::kF32, 8, true},
+                                 {"u1", DType::kU8, 1, false},  {"i1", DType::kI8, 1, false},
+                                 {"i2", DType::kI16, 2, false}, {"i4", DType::kI32, 4, false},
+                                 {"i8", DType::kI64, 8, false}, {"b1", DType::kBool, 1, false}};
+
 NpyDtype parse_descr(const std::string& descr) {
-  if (descr.size() < 3) throw_bad_input(fmt::format("unsupported dtype '{}' (supported: {})", descr, kSupportedDtypes));
-  char order_char = descr[0];
-  std::string_view code = std::string_view(descr).substr(1);
+  char order_char = descr.empty() ? '?' : descr[0];
+  std::string_view code = std::string_view(descr).substr(descr.empty() ? 0 : 1);
   std::endian order = order_char == '>' ? std::endian::big : std::endian::little;
   if (order_char == '=') order = std::endian::native;
   bool order_ok = order_char == '<' || order_char == '>' || order_char == '=' || order_char == '|';
-  struct Entry {
-    std::string_view code;
-    DType dtype;
-    int bytes;
-    bool f64;
-  };
-  static constexpr Entry kTable[] = {{"f4", DType::kF32, 4, false}, {"f8", DType::kF32, 8, true},
-                                     {"u1", DType::kU8, 1, false},  {"i1", DType::kI8, 1, false},
-                                     {"i2", DType::kI16, 2, false}, {"i4", DType::kI32, 4, false},
-                                     {"i8", DType::kI64, 8, false}, {"b1", DType::kBool, 1, false}};
-  for (const Entry& e : kTable) {
+  for (const NpyCode& e : kNpyCodes) {
     // '|' (byte order not applicable) is only meaningful for one-byte types.
     if (order_ok && code == e.code && (order_char != '|' || e.bytes == 1)) return {e.dtype, e.bytes, e.f64, order};
   }
   throw_bad_input(fmt::format("unsupported dtype '{}' (supported: {})", descr, kSupportedDtypes));
+}
+
+// The descr we write for a tensor dtype ("<f4", "|u1", ...); empty when NPY cannot hold it.
+std::string descr_for(DType dtype) {
+  for (const NpyCode& e : kNpyCodes) {
+    if (e.dtype == dtype && !e.f64) return std::string(e.bytes == 1 ? "|" : "<") + std::string(e.code);
+  }
+  return {};
 }
 
 // Interprets the header dict; messages here get the file name prepended by the caller.
@@ -136,8 +146,9 @@ template <typename T>
 void store_all(const Tensor& t, std::vector<uint8_t>& out) {
   const T* src = t.data<T>();
   size_t base = out.size();
-  out.resize(base + sizeof(T) * static_cast<size_t>(t.numel()));
-  for (int64_t i = 0; i < t.numel(); ++i) detail::store_le<T>(src[i], out.data() + base + sizeof(T) * i);
+  const int64_t n = t.numel();
+  out.resize(base + sizeof(T) * static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) detail::store_le<T>(src[i], out.data() + base + sizeof(T) * i);
 }
 
 std::string shape_tuple(const Shape& shape) {
@@ -157,74 +168,30 @@ Tensor read_npy(const std::string& path) {
   Tensor t(h.dtype.tensor_dtype, h.shape);
   const uint8_t* src = file.bytes.data() + h.data_offset;
   std::endian order = h.dtype.order;
-  switch (h.dtype.tensor_dtype) {
-    case DType::kF32:
-      if (h.dtype.float64) {
-        float* dst = t.data<float>();
-        for (uint64_t i = 0; i < numel; ++i)
-          dst[i] = static_cast<float>(detail::load_with_order<double>(src + 8 * i, order));
-      } else {
-        detail::copy_with_order(src, t.data<float>(), numel, order);
-      }
-      break;
-    case DType::kU8:
-      detail::copy_with_order(src, t.data<uint8_t>(), numel, order);
-      break;
-    case DType::kI8:
-      detail::copy_with_order(src, t.data<int8_t>(), numel, order);
-      break;
-    case DType::kI16:
-      detail::copy_with_order(src, t.data<int16_t>(), numel, order);
-      break;
-    case DType::kI32:
-      detail::copy_with_order(src, t.data<int32_t>(), numel, order);
-      break;
-    case DType::kI64:
-      detail::copy_with_order(src, t.data<int64_t>(), numel, order);
-      break;
-    case DType::kBool: {
-      bool* dst = t.data<bool>();
-      for (uint64_t i = 0; i < numel; ++i) dst[i] = src[i] != 0;  // any other byte pattern would be UB as bool
-      break;
-    }
-    default:
-      throw_internal("read_npy: unexpected dtype");
+  if (h.dtype.float64) {
+    float* dst = t.data<float>();
+    for (uint64_t i = 0; i < numel; ++i)
+      dst[i] = static_cast<float>(detail::load_with_order<double>(src + 8 * i, order));
+  } else if (h.dtype.tensor_dtype == DType::kBool) {
+    bool* dst = t.data<bool>();
+    for (uint64_t i = 0; i < numel; ++i) dst[i] = src[i] != 0;  // any other byte pattern would be UB as bool
+  } else {
+    detail::visit_element_type(t.dtype(),
+                               [&]<typename T>(T) { detail::copy_with_order(src, t.data<T>(), numel, order); });
   }
   return t;
 }
 
 void write_npy(const std::string& path, const Tensor& tensor) {
-  std::string descr;
-  switch (tensor.dtype()) {
-    case DType::kF32:
-      descr = "<f4";
-      break;
-    case DType::kI8:
-      descr = "|i1";
-      break;
-    case DType::kU8:
-      descr = "|u1";
-      break;
-    case DType::kI16:
-      descr = "<i2";
-      break;
-    case DType::kI32:
-      descr = "<i4";
-      break;
-    case DType::kI64:
-      descr = "<i8";
-      break;
-    case DType::kBool:
-      descr = "|b1";
-      break;
-    default:
-      throw_bad_input(fmt::format("{}: cannot write a {} tensor as NPY (supported: f32, i8, u8, i16, i32, i64, bool)",
-                                  path, dtype_name(tensor.dtype())));
+  std::string descr = descr_for(tensor.dtype());
+  if (descr.empty()) {
+    throw_bad_input(fmt::format("{}: cannot write a {} tensor as NPY (supported: f32, i8, u8, i16, i32, i64, bool)",
+                                path, dtype_name(tensor.dtype())));
   }
   std::string dict =
       fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr, shape_tuple(tensor.shape()));
   // Pad with spaces and end in '\n' so the data starts 64-byte aligned, as numpy does.
-  bool v2 = dict.size() + 1 + 10 > 65535;
+  bool v2 = (10 + dict.size() + 1 + 63) / 64 * 64 - 10 > 65535;  // the padded v1 length must fit 16 bits
   size_t prefix = v2 ? 12 : 10;
   size_t total = (prefix + dict.size() + 1 + 63) / 64 * 64;
   dict.append(total - prefix - dict.size() - 1, ' ');
@@ -241,22 +208,7 @@ void write_npy(const std::string& path, const Tensor& tensor) {
   }
   out.insert(out.end(), dict.begin(), dict.end());
   out.reserve(out.size() + tensor.nbytes());
-  switch (tensor.dtype()) {
-    case DType::kF32:
-      store_all<float>(tensor, out);
-      break;
-    case DType::kI16:
-      store_all<int16_t>(tensor, out);
-      break;
-    case DType::kI32:
-      store_all<int32_t>(tensor, out);
-      break;
-    case DType::kI64:
-      store_all<int64_t>(tensor, out);
-      break;
-    default:  // one-byte types: the bytes are the file
-      if (tensor.numel() > 0) out.insert(out.end(), tensor.bytes(), tensor.bytes() + tensor.numel());
-  }
+  detail::visit_element_type(tensor.dtype(), [&]<typename T>(T) { store_all<T>(tensor, out); });
   detail::write_file_atomic(path, out);
 }
 

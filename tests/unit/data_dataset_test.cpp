@@ -121,6 +121,9 @@ TEST(DataDataset, LoadsNpyPairAndSingleNpy) {
   write_npy(tmp.file("neg_y.npy"), neg_y);
   expect_bad_input([&] { load_dataset(tmp.file("x.npy") + "," + tmp.file("neg_y.npy"), Split::kTest); },
                    {tmp.file("neg_y.npy"), "index 1"});
+  write_npy(tmp.file("x5.npy"), Tensor(DType::kF32, {3, 1, 1, 1, 1}));
+  expect_bad_input([&] { load_dataset(tmp.file("x5.npy") + "," + tmp.file("y.npy"), Split::kTest); },
+                   {tmp.file("x5.npy"), "[3,1,1,1,1]"});
   expect_bad_input([&] { load_dataset(tmp.file("x.npy") + "," + tmp.file("absent.npy"), Split::kTest); },
                    {tmp.file("absent.npy")});
 }
@@ -133,6 +136,12 @@ TEST(DataDataset, LoadsCsv) {
   EXPECT_EQ(d.x.data<float>()[3], 300.0f);
   EXPECT_EQ(d.y, (std::vector<int32_t>{2, 0}));
   EXPECT_EQ(d.num_classes, 3);
+  CsvOptions label_b;
+  label_b.label_name = "b";
+  Dataset b = load_dataset(tmp.file("t.csv"), Split::kTrain, label_b);
+  EXPECT_EQ(b.y, (std::vector<int32_t>{1, 300}));
+  EXPECT_EQ(b.x.data<float>()[1], 2.0f);
+  EXPECT_EQ(b.num_classes, 301);
 }
 
 TEST(DataDataset, UnknownSpecsListWhatIsAccepted) {

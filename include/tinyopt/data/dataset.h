@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tinyopt/core/tensor.h"
+#include "tinyopt/data/csv.h"
 
 namespace tinyopt {
 
@@ -34,12 +35,12 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 //   DIR               a folder of IDX files: {train,t10k}-images-idx3-ubyte and {train,t10k}-labels-idx1-ubyte,
 //                     each optionally .gz
 //   X.npy,Y.npy       samples and labels; X.npy alone gives an unlabeled dataset
-//   FILE.csv          numeric CSV, label in the last column (see csv.h for other layouts)
+//   FILE.csv          numeric CSV, read with `csv` (default: header auto-detected, label in the last column)
 // The split selects train/t10k files of an IDX folder; NPY and CSV data are used whole for either split.
 // uint8 samples are scaled to [0, 1]; (N, H, W) images gain a channel axis. num_classes is 10 for
 // Fashion-MNIST, else max(label) + 1. Throws tinyopt::Error (kBadInput) naming the file on missing,
 // corrupt or mismatched files, and listing the accepted specs for an unknown one.
-Dataset load_dataset(const std::string& spec, Split split);
+Dataset load_dataset(const std::string& spec, Split split, const CsvOptions& csv = {});
 
 // x = (x - mean[c]) / std[c] per channel (axis 1: channels of images, features of tabular data).
 // mean and std hold either one value (all channels) or one per channel; std must be non-zero.
