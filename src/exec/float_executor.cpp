@@ -279,7 +279,7 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
     pool.clear();
     last_input_shapes = shapes;
   }
-  kernels::ScopedBlasThreads blas_single(1);  // kernels parallelise with OpenMP around single-threaded BLAS
+  kernels::set_blas_single_threaded();  // kernels parallelise with OpenMP around single-threaded BLAS
   const exec::FusedTail unfused;
   for (size_t i = 0; i < plans.size(); ++i) {
     NodePlan& p = plans[i];

@@ -130,6 +130,15 @@ TEST(ExecConv2dKernel, ThreadedPathsMatchDirectLoops) {
       ep.clamp.min = 0.0f;
       kernels::conv2d_f32__blas(p, x.data(), w.data(), nullptr, ep, y.data(), scratch_blas.data(), 2);
       EXPECT_TRUE(all_close(y, want)) << "blas batch " << batch << " stride " << stride;
+      Conv2dParams dw = p;  // depthwise with channel multiplier 2 and dilation
+      dw.group = dw.in_channels;
+      dw.out_channels = 2 * dw.in_channels;
+      dw.dilation_w = 2;
+      const auto wd = random_floats(rng, dw.weight_numel());
+      const auto want_dw = naive_conv(dw, x, wd, {}, {});
+      std::vector<float> ydw(want_dw.size()), scratch_dw(kernels::conv2d_f32_scratch_floats(dw, 2));
+      kernels::conv2d_f32(dw, x.data(), wd.data(), nullptr, ydw.data(), {}, scratch_dw.data(), 2);
+      EXPECT_TRUE(all_close(ydw, want_dw)) << "depthwise batch " << batch << " stride " << stride;
     }
   }
 }

@@ -7,6 +7,8 @@
 // may be runtime graph inputs), reuses buffers across runs with the same shapes, and fuses a Conv with a
 // following Relu/Clip when nothing else reads the Conv's output (run_all() never fuses, so every
 // intermediate value it returns is exactly the graph's). Not thread-safe: one run at a time per executor.
+// Running sets OpenBLAS to one thread for the rest of the process (its thread count is global; the
+// executor's OpenMP threads call it concurrently), see src/exec/kernels/blas_threads.h.
 #pragma once
 
 #include <map>

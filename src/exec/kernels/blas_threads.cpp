@@ -14,6 +14,10 @@ ScopedBlasThreads::~ScopedBlasThreads() {
   if (openblas_get_num_threads() != saved_) openblas_set_num_threads(saved_);
 }
 
+void set_blas_single_threaded() {
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+
 int resolve_threads(int requested) { return requested > 0 ? requested : omp_get_max_threads(); }
 
 }  // namespace tinyopt::kernels

@@ -1,7 +1,9 @@
-// Thread counts for the exec kernels. ScopedBlasThreads keeps OpenBLAS's own thread pool out of the way while OpenMP threads call cblas_sgemm concurrently.
-// The exec kernels parallelise with OpenMP themselves (over images, or over GEMM column blocks), so each
-// sgemm call must run single-threaded; otherwise the two pools oversubscribe the cores. OpenBLAS's thread
-// count is process-global, hence the save/restore: the training engine may set its own.
+// Thread counts for the exec kernels. The kernels parallelise with OpenMP themselves (over images, or over
+// GEMM column blocks), so each cblas_sgemm call must run single-threaded; otherwise OpenBLAS's own pool and
+// the OpenMP team oversubscribe the cores. OpenBLAS's thread count is process-global:
+//   ScopedBlasThreads sets it for a scope and restores it after (for occasional callers);
+//   set_blas_single_threaded() sets it to 1 for good (the float executor, on every run): restoring 2
+//   after each run wakes OpenBLAS's idle workers, which then spin on sched_yield beside the next run.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,9 @@ class ScopedBlasThreads {
  private:
   int saved_;
 };
+
+// Makes OpenBLAS single-threaded (no-op when it already is) and leaves it so.
+void set_blas_single_threaded();
 
 // Number of OpenMP threads to use when the caller asked for `requested` (0 = OpenMP default).
 int resolve_threads(int requested);

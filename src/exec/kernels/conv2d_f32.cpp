@@ -1,5 +1,5 @@
-// Float 2-D convolution: geometry, im2col / col2im, the epilogue, the depthwise loop and the choice of
-// GEMM variant (see conv2d_f32.h).
+// Float 2-D convolution: geometry, im2col / col2im, the epilogue and the choice of
+// variant (see conv2d_f32.h).
 #include "exec/kernels/conv2d_f32.h"
 
 #include <algorithm>
@@ -22,34 +22,6 @@ void valid_range(int64_t out, int64_t stride, int64_t offset, int64_t in, int64_
   h = std::clamp(h, l, out);
   *lo = l;
   *hi = h;
-}
-
-// Depthwise convolution of one input plane into one output plane (group == C).
-//   x: (H, W)   w: (kh, kw)   y: (OH, OW)
-void depthwise_plane(const Conv2dParams& p, const float* x, const float* w, float bias, float* y) {
-  const int64_t oh = p.out_h(), ow = p.out_w();
-  std::fill(y, y + oh * ow, bias);
-  for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-    int64_t oy_lo, oy_hi;
-    valid_range(oh, p.stride_h, ky * p.dilation_h - p.pad_top, p.in_h, &oy_lo, &oy_hi);
-    for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-      const float wv = w[ky * p.kernel_w + kx];
-      const int64_t x_off = kx * p.dilation_w - p.pad_left;
-      int64_t ox_lo, ox_hi;
-      valid_range(ow, p.stride_w, x_off, p.in_w, &ox_lo, &ox_hi);
-      for (int64_t oy = oy_lo; oy < oy_hi; ++oy) {
-        const float* x_row = x + (oy * p.stride_h + ky * p.dilation_h - p.pad_top) * p.in_w + x_off;
-        float* y_row = y + oy * ow;
-        if (p.stride_w == 1) {
-#pragma omp simd
-          for (int64_t ox = ox_lo; ox < ox_hi; ++ox) y_row[ox] += wv * x_row[ox];
-        } else {
-#pragma omp simd
-          for (int64_t ox = ox_lo; ox < ox_hi; ++ox) y_row[ox] += wv * x_row[ox * p.stride_w];
-        }
-      }
-    }
-  }
 }
 
 }  // namespace
@@ -189,7 +161,7 @@ int conv_workers(const Conv2dParams& p, int threads) {
 }  // namespace detail
 
 size_t conv2d_f32_scratch_floats(const Conv2dParams& p, int threads) {
-  if (conv2d_is_depthwise(p)) return 0;
+  if (conv2d_is_depthwise(p)) return depthwise_conv2d_f32_scratch_floats(p, threads);
   return sgemm_rows_avx512_supported() ? conv2d_f32__avx512_scratch_floats(p, threads)
                                        : conv2d_f32__blas_scratch_floats(p, threads);
 }
@@ -198,24 +170,7 @@ void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const flo
                 const ConvEpilogue& epilogue, float* y, float* scratch, int threads) {
   threads = std::max(threads, 1);
   if (conv2d_is_depthwise(p)) {
-    const int64_t oh = p.out_h(), ow = p.out_w(), kg = p.out_channels_per_group();
-    const int64_t planes = p.batch * p.out_channels;
-    const int team = threads_for_work(threads, planes * oh * ow * p.kernel_h * p.kernel_w);
-#pragma omp parallel for num_threads(team) schedule(static)
-    for (int64_t i = 0; i < planes; ++i) {
-      const int64_t n = i / p.out_channels, k = i % p.out_channels;
-      const int64_t c = k / kg;  // input channel of output channel k's group
-      float* yp = y + i * oh * ow;
-      depthwise_plane(p, x + (n * p.in_channels + c) * p.in_h * p.in_w, w + k * p.kernel_h * p.kernel_w,
-                      epilogue.bias != nullptr ? epilogue.bias[k] : 0.0f, yp);
-      ConvEpilogue rest = epilogue;  // the bias is already in (it seeded the sum)
-      rest.bias = nullptr;
-      if (rest.scale != nullptr) {
-        rest.scale += k;
-        rest.shift += k;
-      }
-      detail::conv_epilogue_f32(rest, 1, oh, ow, yp, oh * ow, ow, yp);
-    }
+    depthwise_conv2d_f32(p, x, w, epilogue, y, scratch, threads);
     return;
   }
   if (sgemm_rows_avx512_supported()) {

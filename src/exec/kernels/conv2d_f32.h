@@ -4,7 +4,8 @@
 // integer runtime (runtime/, NHWC) and it is not bit-exact with a naive loop (GEMMs sum in their own order).
 //
 // Variants (one file each, same signature, conv2d_f32() picks one; tests check each against direct loops):
-//   depthwise (group == C):  a direct loop, no GEMM (in conv2d_f32.cpp, used by both variants);
+//   depthwise (group == C):  a direct loop over a zero-padded copy of each plane, no GEMM
+//                            (depthwise_conv2d_f32.cpp, for every GEMM variant);
 //   conv2d_f32__blas:        im2col (none for 1x1 stride 1) + OpenBLAS SGEMM, any x86-64;
 //   conv2d_f32__avx512:      AVX-512 row-pointer SGEMM; stride-1 convolutions read shifted views of a
 //                            zero-padded copy of the input instead of an im2col buffer.
@@ -109,13 +110,16 @@ void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const flo
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, float* y,
                 ActivationClamp act, float* scratch, int threads);
 
-// The variants behind conv2d_f32, with their scratch sizes (for tests and benchmarks). Neither handles
-// depthwise convolutions (conv2d_f32 runs those directly); __avx512 requires sgemm_rows_avx512_supported()
-// and __blas ignores packed_w.
+// The variants behind conv2d_f32, with their scratch sizes (for tests and benchmarks). The GEMM variants
+// do not handle depthwise convolutions (conv2d_f32 sends those to depthwise_conv2d_f32, which handles
+// nothing else); __avx512 requires sgemm_rows_avx512_supported() and __blas ignores packed_w.
 size_t conv2d_f32__blas_scratch_floats(const Conv2dParams& p, int threads);
 void conv2d_f32__blas(const Conv2dParams& p, const float* x, const float* w, const float* packed_w,
                       const ConvEpilogue& epilogue, float* y, float* scratch, int threads);
 size_t conv2d_f32__avx512_scratch_floats(const Conv2dParams& p, int threads);
+size_t depthwise_conv2d_f32_scratch_floats(const Conv2dParams& p, int threads);
+void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const ConvEpilogue& epilogue,
+                          float* y, float* scratch, int threads);
 void conv2d_f32__avx512(const Conv2dParams& p, const float* x, const float* w, const float* packed_w,
                         const ConvEpilogue& epilogue, float* y, float* scratch, int threads);
 
