@@ -54,6 +54,10 @@ struct NodePlan {
   exec::FusedTail fused;                // what this node applies for the nodes it absorbed
   bool fused_away = false;              // absorbed by an earlier node: forwards its input
   std::vector<int> release;            // roots whose storage returns to the pool after this node (run())
+  // Per-run views handed to the runner, kept here so a run allocates nothing for them.
+  std::vector<const Tensor*> in_tensors;
+  std::vector<bool> in_constant;
+  std::vector<Tensor*> out_tensors;
 };
 
 bool is_integer_dtype(DType t) { return t == DType::kI64 || t == DType::kI32; }
@@ -288,13 +292,14 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
       slots[static_cast<size_t>(p.out[0])] = slots[static_cast<size_t>(p.in[0])];
       continue;
     }
-    std::vector<const Tensor*> in;
-    std::vector<bool> constant;
+    std::vector<const Tensor*>& in = p.in_tensors;
+    in.resize(p.in.size());
+    p.in_constant.resize(p.in.size());
     bool reshaped = !p.inferred;
     for (size_t k = 0; k < p.in.size(); ++k) {
       const int s = p.in[k];
-      in.push_back(s < 0 ? nullptr : &slots[static_cast<size_t>(s)]);
-      constant.push_back(s >= 0 && is_initializer[static_cast<size_t>(s)]);
+      in[k] = s < 0 ? nullptr : &slots[static_cast<size_t>(s)];
+      p.in_constant[k] = s >= 0 && is_initializer[static_cast<size_t>(s)];
       if (s < 0) continue;
       const Tensor& t = slots[static_cast<size_t>(s)];
       if (!reshaped && t.shape() != p.in_shapes[k]) reshaped = true;
@@ -310,10 +315,11 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
       for (const Tensor* t : in) p.in_shapes.push_back(t != nullptr ? t->shape() : Shape{});
       p.inferred = true;
     }
-    std::vector<Tensor*> out;
-    for (int s : p.out) out.push_back(s < 0 ? nullptr : &slots[static_cast<size_t>(s)]);
-    OpContext ctx(node, std::move(in), std::move(constant), p.out_shapes, std::move(out), pool, scratch, p.state,
-                  threads, reshaped, keep_all ? unfused : p.fused);
+    p.out_tensors.resize(p.out.size());
+    for (size_t k = 0; k < p.out.size(); ++k)
+      p.out_tensors[k] = p.out[k] < 0 ? nullptr : &slots[static_cast<size_t>(p.out[k])];
+    OpContext ctx(node, in, p.in_constant, p.out_shapes, p.out_tensors, pool, scratch, p.state, threads, reshaped,
+                  keep_all ? unfused : p.fused);
     p.kernel->run(ctx);
     if (!keep_all)
       for (int r : p.release) pool.give(std::exchange(slots[static_cast<size_t>(r)], Tensor()));

@@ -40,12 +40,13 @@ struct FusedTail {
 
 class OpContext {
  public:
-  OpContext(const Node& node, std::vector<const Tensor*> inputs, std::vector<bool> input_is_constant,
-            const std::vector<Shape>& output_shapes, std::vector<Tensor*> outputs, BufferPool& pool,
+  // inputs[i] is nullptr for an omitted optional input, outputs[i] for an unused output.
+  OpContext(const Node& node, const std::vector<const Tensor*>& inputs, const std::vector<bool>& input_is_constant,
+            const std::vector<Shape>& output_shapes, const std::vector<Tensor*>& outputs, BufferPool& pool,
             std::vector<float>& scratch, std::any& state, int threads, bool reshaped, const FusedTail& fused)
-      : node_(node), inputs_(std::move(inputs)), input_is_constant_(std::move(input_is_constant)),
-        output_shapes_(output_shapes), outputs_(std::move(outputs)), pool_(pool), scratch_(scratch),
-        state_(state), threads_(threads), reshaped_(reshaped), fused_(fused) {}
+      : node_(node), inputs_(inputs), input_is_constant_(input_is_constant), output_shapes_(output_shapes),
+        outputs_(outputs), pool_(pool), scratch_(scratch), state_(state), threads_(threads), reshaped_(reshaped),
+        fused_(fused) {}
 
   const Node& node() const { return node_; }
   int threads() const { return threads_; }
@@ -121,10 +122,10 @@ class OpContext {
 
  private:
   const Node& node_;
-  std::vector<const Tensor*> inputs_;
-  std::vector<bool> input_is_constant_;
+  const std::vector<const Tensor*>& inputs_;
+  const std::vector<bool>& input_is_constant_;
   const std::vector<Shape>& output_shapes_;
-  std::vector<Tensor*> outputs_;
+  const std::vector<Tensor*>& outputs_;
   BufferPool& pool_;
   std::vector<float>& scratch_;
   std::any& state_;

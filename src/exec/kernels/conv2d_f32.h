@@ -4,8 +4,9 @@
 // integer runtime (runtime/, NHWC) and it is not bit-exact with a naive loop (GEMMs sum in their own order).
 //
 // Variants (one file each, same signature, conv2d_f32() picks one; tests check each against direct loops):
-//   depthwise (group == C):  a direct loop over a zero-padded copy of each plane, no GEMM
-//                            (depthwise_conv2d_f32.cpp, for every GEMM variant);
+//   depthwise (group == C):  a direct loop over zero-padded phase planes of each input plane, no GEMM
+//                            (depthwise_conv2d_f32.cpp, for every GEMM variant; a channel-last variant
+//                            was tried and lost to it on every MobileNet / DS-CNN layer shape);
 //   conv2d_f32__blas:        im2col (none for 1x1 stride 1) + OpenBLAS SGEMM, any x86-64;
 //   conv2d_f32__avx512:      AVX-512 row-pointer SGEMM; stride-1 convolutions read shifted views of a
 //                            zero-padded copy of the input instead of an im2col buffer.

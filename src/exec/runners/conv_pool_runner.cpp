@@ -2,6 +2,7 @@
 // window geometry (auto_pad, pads, strides, dilations, ceil_mode) comes from core's resolve_window(), the
 // same code that shape inference uses, so executed and inferred shapes cannot disagree.
 #include <algorithm>
+#include <array>
 
 #include "exec/kernels/batchnorm_f32.h"
 #include "exec/kernels/conv2d_f32.h"
@@ -19,6 +20,7 @@ struct ConvState {
   std::vector<float> packed_w;      // weights packed for the GEMM, when they are an initializer
   const float* packed_from = nullptr;  // the weight data packed_w was made from
   std::vector<float> bn_a, bn_b;    // fused BatchNormalization folded per channel
+  std::array<const float*, 4> bn_from{};  // the parameter data bn_a, bn_b were folded from
 };
 
 kernels::Conv2dParams conv_params(const OpContext& ctx, const Tensor& x, const Tensor& w) {
@@ -104,11 +106,15 @@ void run_conv(OpContext& ctx) {
     for (const Tensor* t : prm)
       if (static_cast<size_t>(t->numel()) != channels)
         throw_bad_input(bn->describe() + ": parameters must have " + std::to_string(channels) + " entries");
-    st.bn_a.resize(channels);
-    st.bn_b.resize(channels);
-    kernels::batchnorm_fold_f32(st.p.out_channels, prm[0]->data<float>(), prm[1]->data<float>(),
-                                prm[2]->data<float>(), prm[3]->data<float>(), bn->attr_float("epsilon", 1e-5f),
-                                st.bn_a.data(), st.bn_b.data());
+    const std::array<const float*, 4> from = {prm[0]->data<float>(), prm[1]->data<float>(),
+                                              prm[2]->data<float>(), prm[3]->data<float>()};
+    if (ctx.reshaped() || st.bn_from != from) {  // parameters are initializers: fold once
+      st.bn_a.resize(channels);
+      st.bn_b.resize(channels);
+      kernels::batchnorm_fold_f32(st.p.out_channels, from[0], from[1], from[2], from[3],
+                                  bn->attr_float("epsilon", 1e-5f), st.bn_a.data(), st.bn_b.data());
+      st.bn_from = from;
+    }
     ep.scale = st.bn_a.data();
     ep.shift = st.bn_b.data();
   }
