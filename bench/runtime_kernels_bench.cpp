@@ -81,8 +81,8 @@ Data make_data(const Layer& l) {
   const int32_t cout = l.kind == Kind::kDepthwise ? l.cin : l.cout;
   d.input.resize(static_cast<size_t>(l.h) * l.w * l.cin);
   for (auto& v : d.input) v = static_cast<int8_t>(byte(gen));
-  const size_t wcount = l.kind == Kind::kDepthwise ? static_cast<size_t>(kh) * kw * cout
-                                                   : static_cast<size_t>(cout) * kh * kw * l.cin;
+  const size_t wcount =
+      l.kind == Kind::kDepthwise ? static_cast<size_t>(kh) * kw * cout : static_cast<size_t>(cout) * kh * kw * l.cin;
   d.weights.resize(wcount);
   for (auto& v : d.weights) v = static_cast<int8_t>(byte(gen));
   d.bias.assign(static_cast<size_t>(cout), 1000);
@@ -94,7 +94,7 @@ Data make_data(const Layer& l) {
   d.dw = topt_dwconv2d_params{win, 1, q};
   d.dense = topt_dense_params{1, l.cin, l.cout, q};
   d.output.resize(l.kind == Kind::kDense ? static_cast<size_t>(l.cout) : static_cast<size_t>(oh) * ow * cout);
-  d.macs = l.kind == Kind::kDense ? int64_t{l.cin} * l.cout
+  d.macs = l.kind == Kind::kDense       ? int64_t{l.cin} * l.cout
            : l.kind == Kind::kDepthwise ? int64_t{oh} * ow * cout * kh * kw
                                         : int64_t{oh} * ow * cout * kh * kw * l.cin;
   return d;
@@ -104,14 +104,14 @@ Data make_data(const Layer& l) {
 topt_status call(const topt_kernel_info& k, Kind kind, Data& d, std::vector<uint8_t>& scratch, int8_t* out) {
   switch (kind) {
     case Kind::kConv:
-      return reinterpret_cast<topt_conv2d_s8_fn*>(k.run)(&d.conv, d.input.data(), d.weights.data(), d.bias.data(),
-                                                          out, scratch.data());
+      return reinterpret_cast<topt_conv2d_s8_fn*>(k.run)(&d.conv, d.input.data(), d.weights.data(), d.bias.data(), out,
+                                                         scratch.data());
     case Kind::kDepthwise:
-      return reinterpret_cast<topt_dwconv2d_s8_fn*>(k.run)(&d.dw, d.input.data(), d.weights.data(), d.bias.data(),
-                                                            out, scratch.data());
+      return reinterpret_cast<topt_dwconv2d_s8_fn*>(k.run)(&d.dw, d.input.data(), d.weights.data(), d.bias.data(), out,
+                                                           scratch.data());
     case Kind::kDense:
-      return reinterpret_cast<topt_dense_s8_fn*>(k.run)(&d.dense, d.input.data(), d.weights.data(), d.bias.data(),
-                                                         out, scratch.data());
+      return reinterpret_cast<topt_dense_s8_fn*>(k.run)(&d.dense, d.input.data(), d.weights.data(), d.bias.data(), out,
+                                                        scratch.data());
   }
   return TOPT_ERR_UNSUPPORTED;
 }
@@ -132,8 +132,9 @@ bool supports(const topt_kernel_info& k, Kind kind, const Data& d, size_t* scrat
 }
 
 topt_family family_of(Kind kind) {
-  return kind == Kind::kConv ? TOPT_FAMILY_conv2d_s8
-         : kind == Kind::kDepthwise ? TOPT_FAMILY_dwconv2d_s8 : TOPT_FAMILY_dense_s8;
+  return kind == Kind::kConv        ? TOPT_FAMILY_conv2d_s8
+         : kind == Kind::kDepthwise ? TOPT_FAMILY_dwconv2d_s8
+                                    : TOPT_FAMILY_dense_s8;
 }
 
 std::string load_average() {
@@ -147,8 +148,8 @@ struct Measured {
   const topt_kernel_info* kernel;
   std::vector<uint8_t> scratch;
   std::vector<int8_t> out;
-  int reps = 1;          // kernel calls per timed run
-  double best = 1e30;    // best per-round median, seconds per call
+  int reps = 1;        // kernel calls per timed run
+  double best = 1e30;  // best per-round median, seconds per call
 };
 
 }  // namespace
@@ -217,8 +218,12 @@ int main(int argc, char** argv) {
       const double speedup = kernels.front().best / m.best;
       std::printf("%-17s %-30s %-24s %9.2f %7.2f %7.2fx\n", l.model, l.name, m.kernel->name, m.best * 1e6,
                   static_cast<double>(d.macs) / m.best * 1e-9, speedup);
-      rows.push_back({{"model", l.model}, {"layer", l.name}, {"kernel", m.kernel->name}, {"macs", d.macs},
-                      {"us_per_call", m.best * 1e6}, {"speedup_vs_reference", speedup}});
+      rows.push_back({{"model", l.model},
+                      {"layer", l.name},
+                      {"kernel", m.kernel->name},
+                      {"macs", d.macs},
+                      {"us_per_call", m.best * 1e6},
+                      {"speedup_vs_reference", speedup}});
     }
   }
   if (!json_path.empty()) {
