@@ -13,22 +13,6 @@
 
 #include "topt_x86_internal.h"
 
-void topt_x86_widen_s8(const int8_t* src, int32_t n, int32_t zero_point, int16_t* dst, int32_t n_padded) {
-  const __m256i zp16 = _mm256_set1_epi16((int16_t)zero_point);
-  int32_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(src + i)));
-    _mm256_storeu_si256((__m256i*)(dst + i), _mm256_sub_epi16(v, zp16));
-  }
-  if (i + 8 <= n) {
-    const __m128i v = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i*)(src + i)));
-    _mm_storeu_si128((__m128i*)(dst + i), _mm_sub_epi16(v, _mm256_castsi256_si128(zp16)));
-    i += 8;
-  }
-  for (; i < n; ++i) dst[i] = (int16_t)(src[i] - zero_point);
-  for (; i < n_padded; ++i) dst[i] = 0;
-}
-
 void topt_x86_gemm_tail(const int8_t* w, int32_t k, int32_t channels, int16_t* w_tail) {
   const int32_t k16 = k & ~15;
   int32_t c, i;
