@@ -2,13 +2,14 @@
 // convention 11): every node of every model in the manifest that `float_executor_bench prepare` wrote is
 // cut out into a one-node graph (its initializers kept, its other inputs made graph inputs with the shapes
 // they have at batch 1) and timed alone with FloatExecutor, batch 1, 1 thread. Prints, per model, each
-// node's median time, its share of the sum and its GFLOP/s (MACs from op_cost), then the time per op kind,
-// and writes all of it as JSON.
+// node's median time, its share of the sum and its GFLOP/s (MACs from op_cost) to JSON, and prints the
+// time per op kind and the slowest nodes.
 //
 // It shows where the batch-1 latency goes, kernel by kernel; it is not the latency itself (no fusion
 // across nodes, and each node starts with warm caches), which float_executor_bench measures.
 //
 // Usage: float_executor_layers DIR OUT.json   (DIR as for float_executor_bench)
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -78,6 +79,28 @@ std::string kind_of(const Graph& g, const Node& node) {
   return kind;
 }
 
+// The op kinds by share of the time, then the slowest nodes; the JSON has every node.
+void print_summary(const std::string& model, const json& layers, const std::map<std::string, double>& per_kind,
+                   double total) {
+  std::printf("\n%s: sum of nodes %.1f us (batch 1, 1 thread)\n  by kind:", model.c_str(), total);
+  std::vector<std::pair<double, std::string>> kinds;
+  for (const auto& [kind, us] : per_kind) kinds.emplace_back(us, kind);
+  std::sort(kinds.rbegin(), kinds.rend());
+  for (const auto& [us, kind] : kinds) std::printf(" %s %.0f%%,", kind.c_str(), 100 * us / total);
+  std::vector<const json*> slowest;
+  for (const json& l : layers) slowest.push_back(&l);
+  std::sort(slowest.begin(), slowest.end(),
+            [](const json* a, const json* b) { return (*a)["us"].get<double>() > (*b)["us"].get<double>(); });
+  std::printf("\n  %-20s %-18s %-16s %8s %6s %8s\n", "slowest nodes", "kind", "output", "us", "%", "GFLOP/s");
+  for (size_t i = 0; i < std::min<size_t>(slowest.size(), 6); ++i) {
+    const json& l = *slowest[i];
+    std::printf("  %-20s %-18s %-16s %8.1f %6.1f %8.1f\n", l["node"].get<std::string>().c_str(),
+                l["kind"].get<std::string>().c_str(),
+                tinyopt::shape_str(l["output_shape"].get<tinyopt::Shape>()).c_str(), l["us"].get<double>(),
+                100.0 * l["us"].get<double>() / total, l["gflops"].get<double>());
+  }
+}
+
 json profile_model(const json& model) {
   Graph g = tinyopt::load_onnx(model.at("onnx"));
   tinyopt::infer_shapes(g, 1);
@@ -104,18 +127,7 @@ json profile_model(const json& model) {
                       {"macs", macs},
                       {"gflops", macs > 0 ? 2.0 * static_cast<double>(macs) / (us * 1e3) : 0.0}});
   }
-  std::printf("\n%s: per node, batch 1, 1 thread (sum %.1f us)\n", model.at("name").get<std::string>().c_str(),
-              total);
-  std::printf("  %-24s %-16s %-18s %9s %6s %8s\n", "node", "kind", "output", "us", "%", "GFLOP/s");
-  for (const json& l : layers) {
-    std::printf("  %-24s %-16s %-18s %9.1f %6.1f %8.1f\n", l["node"].get<std::string>().c_str(),
-                l["kind"].get<std::string>().c_str(),
-                tinyopt::shape_str(l["output_shape"].get<tinyopt::Shape>()).c_str(), l["us"].get<double>(),
-                100.0 * l["us"].get<double>() / total, l["gflops"].get<double>());
-  }
-  std::printf("  by kind:");
-  for (const auto& [kind, us] : per_kind) std::printf("  %s %.1f us (%.0f%%)", kind.c_str(), us, 100 * us / total);
-  std::printf("\n");
+  print_summary(model.at("name"), layers, per_kind, total);
   return {{"layers", layers}, {"sum_us", total}, {"by_kind_us", per_kind}};
 }
 
