@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 
 #include "exec/kernels/conv2d_f32.h"
 
@@ -31,35 +30,21 @@ Taps taps(const PoolParams& p, int i, int64_t o) {
   return t;
 }
 
-// taps() of every output position of every spatial dim, computed once per call rather than per output
-// element and plane: its integer divisions used to dominate small pools.
-using TapTable = std::array<std::vector<Taps>, 3>;
-TapTable tap_table(const PoolParams& p) {
-  TapTable t;
-  for (int i = 0; i < 3; ++i) {
-    const int64_t out = p.out(i);
-    t[i].reserve(static_cast<size_t>(std::max<int64_t>(out, 0)));
-    for (int64_t o = 0; o < out; ++o) t[i].push_back(taps(p, i, o));
-  }
-  return t;
-}
-
 template <typename T>
 void maxpool_impl(const PoolParams& p, const T* x, T* y, int64_t* argmax, int threads) {
   const int64_t planes = p.batch * p.channels, in_plane = p.in_plane(), out_plane = p.out_plane();
   const int64_t od = p.out(0), oh = p.out(1), ow = p.out(2);
-  const TapTable tt = tap_table(p);
 #pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) {
     const T* xp = x + plane * in_plane;
     T* yp = y + plane * out_plane;
     int64_t* ap = argmax != nullptr ? argmax + plane * out_plane : nullptr;
     for (int64_t d = 0; d < od; ++d) {
-      const Taps& td = tt[0][static_cast<size_t>(d)];
+      const Taps td = taps(p, 0, d);
       for (int64_t h = 0; h < oh; ++h) {
-        const Taps& th = tt[1][static_cast<size_t>(h)];
+        const Taps th = taps(p, 1, h);
         for (int64_t w = 0; w < ow; ++w) {
-          const Taps& tw = tt[2][static_cast<size_t>(w)];
+          const Taps tw = taps(p, 2, w);
           T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
                                                         : std::numeric_limits<T>::lowest();
           int64_t best_index = -1;
@@ -124,17 +109,16 @@ void maxpool_i8(const PoolParams& p, const int8_t* x, int8_t* y, int threads) {
 void avgpool_f32(const PoolParams& p, const float* x, float* y, int threads) {
   const int64_t planes = p.batch * p.channels, in_plane = p.in_plane(), out_plane = p.out_plane();
   const int64_t od = p.out(0), oh = p.out(1), ow = p.out(2);
-  const TapTable tt = tap_table(p);
 #pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static)
   for (int64_t plane = 0; plane < planes; ++plane) {
     const float* xp = x + plane * in_plane;
     float* yp = y + plane * out_plane;
     for (int64_t d = 0; d < od; ++d) {
-      const Taps& td = tt[0][static_cast<size_t>(d)];
+      const Taps td = taps(p, 0, d);
       for (int64_t h = 0; h < oh; ++h) {
-        const Taps& th = tt[1][static_cast<size_t>(h)];
+        const Taps th = taps(p, 1, h);
         for (int64_t w = 0; w < ow; ++w) {
-          const Taps& tw = tt[2][static_cast<size_t>(w)];
+          const Taps tw = taps(p, 2, w);
           float sum = 0.0f;
           for (int64_t kd = td.lo; kd < td.hi; ++kd) {
             const int64_t id = td.start + kd * p.dilation[0];
