@@ -165,6 +165,9 @@ void gemm(CanonicalizeContext& ctx, Node& node) {
 
 void pad(CanonicalizeContext& ctx, Node& node) {
   if (ctx.opset >= 11) return;
+  if (ctx.opset < 2) {  // Pad-1 called the attribute `paddings`
+    if (auto paddings = take_attr(node, "paddings")) node.attrs["pads"] = *paddings;
+  }
   if (!node.has_attr("pads")) throw_bad_input("Pad (opset < 11) needs the 'pads' attribute");
   node.inputs.resize(1);
   ints_attr_to_input(ctx, node, "pads", 1);
@@ -177,6 +180,14 @@ void squeeze_unsqueeze(CanonicalizeContext& ctx, Node& node) {
 
 void reduce_mean(CanonicalizeContext& ctx, Node& node) {
   if (ctx.opset < 18) ints_attr_to_input(ctx, node, "axes", 1);
+}
+
+void reshape(CanonicalizeContext& ctx, Node& node) {
+  if (ctx.opset < 5) ints_attr_to_input(ctx, node, "shape", 1);
+}
+
+void concat(CanonicalizeContext& ctx, Node& node) {
+  if (ctx.opset < 4 && !node.has_attr("axis")) node.attrs["axis"] = int64_t{1};  // Concat-1 default
 }
 
 void dropout(CanonicalizeContext& ctx, Node& node) {
@@ -213,11 +224,11 @@ constexpr std::array kRules = {
     OpRule{OpType::kReduceMean, reduce_mean},
     OpRule{OpType::kBatchNormalization, batch_normalization},
     OpRule{OpType::kFlatten, keep},
-    OpRule{OpType::kReshape, keep},
+    OpRule{OpType::kReshape, reshape},
     OpRule{OpType::kSqueeze, squeeze_unsqueeze},
     OpRule{OpType::kUnsqueeze, squeeze_unsqueeze},
     OpRule{OpType::kTranspose, keep},
-    OpRule{OpType::kConcat, keep},
+    OpRule{OpType::kConcat, concat},
     OpRule{OpType::kPad, pad},
     OpRule{OpType::kIdentity, keep},
     OpRule{OpType::kDropout, dropout},
@@ -237,6 +248,7 @@ static_assert(rules_in_enum_order(), "kRules must list OpTypes in enum order");
 }  // namespace
 
 void canonicalize_node(CanonicalizeContext& ctx, Node& node) {
+  if (ctx.opset < 6) node.attrs.erase("consumed_inputs");  // an in-place hint of opsets 1..5, no meaning
   kRules[static_cast<size_t>(node.op)].rule(ctx, node);
   while (!node.inputs.empty() && node.inputs.back().empty()) node.inputs.pop_back();
   while (!node.outputs.empty() && node.outputs.back().empty()) node.outputs.pop_back();

@@ -89,21 +89,34 @@ Value value_from_info(const onnx::ValueInfoProto& info, bool need_shape) {
   return v;
 }
 
-// infer_shapes() with a dynamic (-1) batch kept: inference runs at batch 1 and 2, and a leading dim
-// that follows the batch (while the others do not) is recorded as -1, as on the graph inputs. A model
-// that only works at batch 1 (e.g. a Reshape to a fixed [1, ...]) keeps its batch-1 shapes.
+// infer_shapes(), tolerating shapes that depend on runtime values (a Reshape whose shape is a graph
+// input): inference stops at the first such node and later values keep an unknown (empty) shape, as
+// the verifier allows. Returns false when it stopped early.
+bool infer_static_shapes(Graph& graph, int64_t batch) {
+  try {
+    infer_shapes(graph, batch);
+    return true;
+  } catch (const Error& e) {
+    if (std::string(e.what()).find("must be a constant") == std::string::npos) throw;
+    return false;
+  }
+}
+
+// infer_static_shapes() with a dynamic (-1) batch kept: inference runs at batch 1 and 2, and a leading
+// dim that follows the batch (while the others do not) is recorded as -1, as on the graph inputs. A
+// model that only works at batch 1 (e.g. a Reshape to a fixed [1, ...]) keeps its batch-1 shapes.
 void infer_shapes_keeping_batch(Graph& graph) {
   std::vector<Shape> input_shapes;
   for (const auto& name : graph.inputs) input_shapes.push_back(graph.value(name).shape);
   Graph batch2 = graph;
-  infer_shapes(graph, 1);
+  infer_static_shapes(graph, 1);
   for (size_t i = 0; i < graph.inputs.size(); ++i) graph.value(graph.inputs[i]).shape = input_shapes[i];
   if (std::none_of(input_shapes.begin(), input_shapes.end(),
                    [](const Shape& s) { return !s.empty() && s[0] < 0; })) {
     return;
   }
   try {
-    infer_shapes(batch2, 2);
+    infer_static_shapes(batch2, 2);
   } catch (const Error&) {
     return;
   }
