@@ -97,6 +97,7 @@ std::vector<Shape> pool(const Ctx& c) {
   const WindowGeometry geo = resolve_window(c.n, Shape(x.begin() + 2, x.end()));
   Shape out = {x[0], x[1]};
   out.insert(out.end(), geo.out.begin(), geo.out.end());
+  if (c.n.outputs.size() > 1) return {out, out};  // MaxPool's optional Indices
   return {out};
 }
 
@@ -152,6 +153,8 @@ std::vector<Shape> batch_norm(const Ctx& c) {
   if (x.size() < 2) c.fail("input " + shape_str(x) + " has no channel dimension");
   for (size_t i = 1; i < 5 && i < c.n.inputs.size(); ++i)
     if (shape_numel(c.in(i)) != x[1]) c.fail("parameter " + std::to_string(i) + " has " + shape_str(c.in(i)) + ", expected " + std::to_string(x[1]) + " channels");
+  // training_mode's optional running_mean / running_var outputs are per channel.
+  if (c.n.outputs.size() > 1) return {x, {x[1]}, {x[1]}};
   return {x};
 }
 
@@ -315,6 +318,8 @@ DType output_dtype(const Ctx& c, size_t output_index) {
       return DType::kF32;
     case OpType::kDropout:
       return output_index == 1 ? DType::kBool : c.in_dtype(0);
+    case OpType::kMaxPool:
+      return output_index == 1 ? DType::kI64 : c.in_dtype(0);
     default:
       return c.in_dtype(0);
   }
