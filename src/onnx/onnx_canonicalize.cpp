@@ -3,10 +3,10 @@
 // of the model's opset) and leaves it in opset-18 form, or defers it to step 2 when it needs shapes.
 #include "onnx/onnx_canonicalize.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "onnx/onnx_attribute.h"
 #include "tinyopt/core/error.h"
@@ -121,8 +121,9 @@ void auto_pad_to_pads(CanonicalizeContext& ctx, Node& node) {
 void legacy_broadcast(CanonicalizeContext& ctx, Node& node) {
   if (ctx.opset >= 7) return;
   if (node.has_attr("axis")) {
-    throw_bad_input("legacy broadcasting with an 'axis' attribute (opset < 7) is not supported; "
-                    "convert the model to opset >= 7");
+    throw_bad_input(
+        "legacy broadcasting with an 'axis' attribute (opset < 7) is not supported; "
+        "convert the model to opset >= 7");
   }
   node.attrs.erase("broadcast");
 }
@@ -154,8 +155,9 @@ void batch_normalization(CanonicalizeContext& ctx, Node& node) {
   int produced = 0;
   for (const auto& out : node.outputs) produced += out.empty() ? 0 : 1;
   if (produced > 1 && ctx.opset < 14) {
-    throw_bad_input("BatchNormalization with running-statistics outputs (training mode) is not "
-                    "supported; export the model in eval mode");
+    throw_bad_input(
+        "BatchNormalization with running-statistics outputs (training mode) is not "
+        "supported; export the model in eval mode");
   }
 }
 

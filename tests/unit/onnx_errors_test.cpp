@@ -86,7 +86,8 @@ TEST(OnnxErrors, UnsupportedOpNamesNodeOpAndOpset) {
   b.node("Relu", {"x"}, {"r"}, "ok");
   b.node("Foo", {"r"}, {"y"}, "x");
   const std::string msg = import_error(b.bytes());
-  expect_contains(msg, "model.onnx: node 'x' (op 'Foo', opset 13) is not supported by tinyopt; supported ops: ");
+  expect_contains(msg,
+                  "model.onnx: node 'x' (op 'Foo', opset 13) is not supported by tinyopt; supported ops: ");
   expect_contains(msg, "Conv, ConvTranspose, Gemm");
 }
 

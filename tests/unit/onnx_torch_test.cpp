@@ -100,7 +100,8 @@ void check_import(int opset, const std::string& dir) {
     if (n.op == OpType::kConv && n.attr_int("group", 1) == 8) ++depthwise;
   }
   EXPECT_EQ(ops, file_ops(dir));
-  for (const char* op : {"Conv", "Relu", "MaxPool", "BatchNormalization", "Clip", "Flatten", "Gemm", "Softmax"}) {
+  for (const char* op :
+       {"Conv", "Relu", "MaxPool", "BatchNormalization", "Clip", "Flatten", "Gemm", "Softmax"}) {
     EXPECT_NE(std::find(ops.begin(), ops.end(), op), ops.end()) << op;
   }
   EXPECT_EQ(depthwise, 1);
