@@ -1,0 +1,220 @@
+// TrainGraph: builds the tape (slots + ops) from a Graph, then runs it forward and backward.
+// Construction, in steps:
+//   1. Copy the graph, mark the input's batch unknown, infer shapes at max_batch and max_batch + 1: a value
+//      whose shape changes only on axis 0 (by the batch) is batched, one that does not change is constant,
+//      anything else breaks the batch-on-axis-0 rule and is refused naming its producer.
+//   2. One slot per float value: initializers copied in (learned weights get a gradient buffer), batched
+//      values sized for max_batch. Non-float inputs (Reshape's shape) get no slot.
+//   3. One op per node from the rule table (op_rules.cpp); a trailing Softmax is skipped so the output is
+//      the logits. A batched value needs a gradient when any input of its producer has one.
+//   4. setup() each op: geometry checks and scratch allocation.
+#include "tinyopt/train/train_graph.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "tinyopt/core/error.h"
+#include "tinyopt/core/shape_inference.h"
+#include "train/train_op.h"
+
+namespace tinyopt::train {
+
+using detail::Slot;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Graph with_batch(const Graph& graph, int64_t batch) {
+  Graph g = graph;
+  for (const std::string& name : g.inputs) {
+    Value& v = g.value(name);
+    if (!v.shape.empty()) v.shape[0] = -1;
+  }
+  infer_shapes(g, batch);
+  return g;
+}
+
+bool contains(const std::vector<int>& v, size_t i) {
+  return std::find(v.begin(), v.end(), static_cast<int>(i)) != v.end();
+}
+
+}  // namespace
+
+TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool input_gradient)
+    : source_(graph), max_batch_(max_batch), threads_(std::max(1, threads)) {
+  if (max_batch < 1) throw_usage("training batch size must be at least 1");
+  if (graph.inputs.size() != 1) throw_bad_input("training needs a graph with exactly one input, this one has " + std::to_string(graph.inputs.size()));
+  if (graph.outputs.empty()) throw_bad_input("training needs a graph with an output");
+  if (graph.value(graph.inputs[0]).dtype != DType::kF32) throw_bad_input("training needs a float input");
+
+  // Step 1.
+  const Graph g = with_batch(graph, max_batch);
+  const Graph g2 = with_batch(graph, max_batch + 1);
+  auto is_batched = [&](const std::string& name) {
+    const Shape& a = g.value(name).shape;
+    const Shape& b = g2.value(name).shape;
+    if (a == b) return false;
+    const bool axis0 = a.size() == b.size() && !a.empty() && a[0] == max_batch && b[0] == max_batch + 1 &&
+                       std::equal(a.begin() + 1, a.end(), b.begin() + 1);
+    if (!axis0) {
+      const int p = g.producer(name);
+      const std::string who = p >= 0 ? g.nodes[static_cast<size_t>(p)].describe() + ": " : "";
+      throw_bad_input(who + "value '" + name + "' has shape " + shape_str(a) +
+                      "; training needs the batch on axis 0 of every activation");
+    }
+    return true;
+  };
+
+  // Step 3 prelude: which node produces the logits (a trailing Softmax is skipped).
+  std::string output_name = graph.outputs[0];
+  size_t node_count = g.nodes.size();
+  if (const int p = g.producer(output_name); p >= 0 && g.nodes[static_cast<size_t>(p)].op == OpType::kSoftmax &&
+                                             static_cast<size_t>(p) + 1 == g.nodes.size()) {
+    output_name = g.nodes[static_cast<size_t>(p)].inputs.at(0);
+    node_count = static_cast<size_t>(p);
+  }
+
+  // Step 2.
+  std::map<std::string, Slot*> by_name;
+  auto slot_for = [&](const std::string& name) -> Slot* {
+    if (auto it = by_name.find(name); it != by_name.end()) return it->second;
+    const Value& v = g.value(name);
+    if (v.dtype != DType::kF32) return nullptr;
+    auto s = std::make_unique<Slot>();
+    s->name = name;
+    s->shape = v.shape;
+    if (v.data) {
+      s->sample_numel = v.data->numel();
+      s->data.assign(v.data->data<float>(), v.data->data<float>() + v.data->numel());
+    } else {
+      s->batched = is_batched(name);
+      if (!s->batched && name == graph.inputs[0]) throw_bad_input("graph input '" + name + "' has no batch axis");
+      const int64_t total = shape_numel(v.shape);
+      s->sample_numel = s->batched ? total / max_batch : total;
+      s->data.assign(static_cast<size_t>(total), 0.0f);
+    }
+    Slot* raw = s.get();
+    slots_.push_back(std::move(s));
+    by_name[name] = raw;
+    return raw;
+  };
+  input_ = slot_for(graph.inputs[0]);
+  if (input_gradient) {
+    input_->grad.assign(input_->data.size(), 0.0f);
+    activations_.push_back(input_);
+  }
+
+  for (size_t ni = 0; ni < node_count; ++ni) {
+    const Node& node = g.nodes[ni];
+    const detail::OpRule& rule = detail::op_rule(node.op);
+    if (rule.make == nullptr)
+      throw_bad_input(node.describe() + ": training does not support " + std::string(op_name(node.op)) + " (no gradient rule)");
+    std::vector<Slot*> ins, outs;
+    bool any_grad = false;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i].empty()) {
+        ins.push_back(nullptr);
+        continue;
+      }
+      Slot* s = slot_for(node.inputs[i]);
+      const bool initializer = g.value(node.inputs[i]).is_initializer();
+      if (s != nullptr && initializer && contains(rule.trainable_inputs, i) && !s->has_grad()) {
+        s->grad.assign(s->data.size(), 0.0f);
+        params_.push_back({s->name, s->shape, s->data, s->grad});
+      }
+      if (s != nullptr && initializer && contains(rule.state_inputs, i) &&
+          std::none_of(state_.begin(), state_.end(), [&](const ParamRef& r) { return r.name == s->name; }))
+        state_.push_back({s->name, s->shape, s->data, {}});
+      any_grad = any_grad || (s != nullptr && s->has_grad());
+      ins.push_back(s);
+    }
+    for (const std::string& name : node.outputs) {
+      Slot* s = name.empty() ? nullptr : slot_for(name);
+      if (s != nullptr && any_grad && s->batched) {
+        s->grad.assign(s->data.size(), 0.0f);
+        activations_.push_back(s);
+      }
+      outs.push_back(s);
+    }
+    auto op = with_error_context(node.describe(), [&] { return rule.make(g, node); });
+    op->bind(std::move(ins), std::move(outs));
+    ops_.push_back(std::move(op));
+  }
+  output_ = slot_for(output_name);
+  if (!output_->batched) throw_bad_input("graph output '" + output_name + "' has no batch axis");
+
+  // Step 4.
+  for (auto& op : ops_) op->setup(threads_);
+}
+
+TrainGraph::~TrainGraph() = default;
+TrainGraph::TrainGraph(TrainGraph&&) noexcept = default;
+TrainGraph& TrainGraph::operator=(TrainGraph&&) noexcept = default;
+
+Shape TrainGraph::sample_input_shape() const { return Shape(input_->shape.begin() + 1, input_->shape.end()); }
+int64_t TrainGraph::input_numel() const { return input_->sample_numel; }
+int64_t TrainGraph::output_numel() const { return output_->sample_numel; }
+
+std::span<const float> TrainGraph::forward(std::span<const float> input, int64_t batch, Mode mode, uint64_t seed) {
+  if (batch < 1 || batch > max_batch_)
+    throw_internal("batch " + std::to_string(batch) + " outside [1, " + std::to_string(max_batch_) + "]");
+  if (static_cast<int64_t>(input.size()) != batch * input_->sample_numel)
+    throw_internal("forward input has " + std::to_string(input.size()) + " floats, expected " +
+                   std::to_string(batch * input_->sample_numel));
+  std::memcpy(input_->data.data(), input.data(), input.size_bytes());
+  batch_ = batch;
+  last_training_ = mode == Mode::kTrain;
+  last_seed_ = seed;
+  const detail::RunContext ctx{batch, last_training_, threads_, seed};
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    ops_[i]->forward(ctx);
+    if (profiling_) timings_[i].forward_s += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  return {output_->data.data(), static_cast<size_t>(output_->numel(batch))};
+}
+
+void TrainGraph::backward(std::span<const float> grad_output) {
+  if (batch_ == 0) throw_internal("backward() before forward()");
+  if (static_cast<int64_t>(grad_output.size()) != output_->numel(batch_))
+    throw_internal("backward gradient has " + std::to_string(grad_output.size()) + " floats, expected " +
+                   std::to_string(output_->numel(batch_)));
+  if (!output_->has_grad()) return;  // nothing learnable upstream
+  for (Slot* s : activations_) std::fill_n(s->grad.begin(), s->numel(batch_), 0.0f);
+  for (const ParamRef& p : params_) std::fill(p.grad.begin(), p.grad.end(), 0.0f);
+  std::memcpy(output_->grad.data(), grad_output.data(), grad_output.size_bytes());
+  const detail::RunContext ctx{batch_, last_training_, threads_, last_seed_};
+  for (size_t i = ops_.size(); i-- > 0;) {
+    if (!ops_[i]->needs_backward()) continue;
+    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    ops_[i]->backward(ctx);
+    if (profiling_) timings_[i].backward_s += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+}
+
+void TrainGraph::set_profiling(bool on) {
+  profiling_ = on;
+  timings_.clear();
+  if (on)
+    for (const auto& op : ops_) timings_.push_back({op->node().name, op->node().op, 0.0, 0.0});
+}
+
+std::span<const float> TrainGraph::input_gradient() const {
+  if (!input_->has_grad()) return {};
+  return {input_->grad.data(), static_cast<size_t>(input_->numel(batch_))};
+}
+
+Graph TrainGraph::to_graph() const {
+  Graph g = source_;
+  auto store = [&](const ParamRef& p) {
+    const Value& v = g.value(p.name);
+    g.add_initializer(p.name, Tensor::from_f32(v.data->shape(), p.value));
+  };
+  for (const ParamRef& p : params_) store(p);
+  for (const ParamRef& p : state_) store(p);
+  return g;
+}
+
+}  // namespace tinyopt::train
