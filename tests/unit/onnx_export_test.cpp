@@ -115,7 +115,8 @@ TEST(OnnxExport, PassesOnnxChecker) {
   // Debian's onnx 1.12 knows opsets up to 17 only: there, ReduceMean-18's axes input would be rejected,
   // so such graphs are checked in their opset-17 form.
   const bool checker_knows_18 =
-      testing::run_command("/usr/bin/python3 -c 'import onnx,sys; sys.exit(onnx.defs.onnx_opset_version() < 18)'")
+      testing::run_command(
+          "/usr/bin/python3 -c 'import onnx,sys; sys.exit(onnx.defs.onnx_opset_version() < 18)'")
           .exit_code == 0;
   std::string paths;
   for (const auto& [name, bytes] : sample_models()) {
@@ -130,7 +131,8 @@ TEST(OnnxExport, PassesOnnxChecker) {
       "/usr/bin/python3 -c 'import onnx, sys\n"
       "for p in sys.argv[1:]:\n"
       "    onnx.checker.check_model(onnx.load(p), full_check=True)\n"
-      "    print(\"ok\", p)' " + paths);
+      "    print(\"ok\", p)' " +
+      paths);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
