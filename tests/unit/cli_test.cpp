@@ -133,3 +133,34 @@ TEST(Cli, RunWithBadOutputFolderLeavesNothingBehind) {
 
 }  // namespace
 }  // namespace tinyopt
+
+namespace tinyopt {
+namespace {
+
+TEST(CliTrain, TrainsWritesModelAndReportsJson) {
+  TempDir dir;
+  const auto r = testing::run_cli("train --arch fmnist-ds --data fashion-mnist --epochs 1 --limit 2048 --batch 64 --optimizer adam --lr 0.01 --threads 1 -o " +
+                                  dir.file("s.onnx") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"accuracy", "epochs", "images_per_s", "output"}) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["epochs"], 1);
+  EXPECT_GT(j["accuracy"].get<double>(), 0.3);  // 2048 images, one epoch: well above chance (0.1)
+  // The written model evaluates to the accuracy the trainer reported.
+  const auto e = testing::run_cli("eval " + dir.file("s.onnx") + " --data fashion-mnist --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(nlohmann::json::parse(e.out)["accuracy"].get<double>(), j["accuracy"].get<double>(), 1e-6);
+}
+
+TEST(CliTrain, BadRequests) {
+  TempDir dir;
+  expect_one_line_error(testing::run_cli("train --data fashion-mnist -o " + dir.file("x.onnx")), 2, "--arch");
+  expect_one_line_error(testing::run_cli("train --arch nonet --data fashion-mnist -o " + dir.file("x.onnx")), 2, "nonet");
+  expect_one_line_error(testing::run_cli("distill --teacher " + dir.file("none.onnx") + " --student fmnist-ds --data fashion-mnist -o " +
+                                         dir.file("x.onnx")),
+                        1, "none.onnx");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.onnx")));
+}
+
+}  // namespace
+}  // namespace tinyopt
