@@ -73,8 +73,31 @@ bench_float_executor() {
   echo "wrote $results/float_executor.json"
 }
 
+# --- where our batch-1 latency goes: each node of the same models timed alone ------------------------
+bench_float_executor_layers() {
+  echo "== float executor per layer (batch 1, 1 thread)"
+  need_binary float_executor_layers
+  local dir="$work/float_executor"
+  [[ -f $dir/manifest.json ]] || { mkdir -p "$dir" && "$build/float_executor_bench" prepare "$dir"; }
+  mkdir -p "$results"
+  "$build/float_executor_layers" "$dir" "$results/float_executor_layers.json"
+  echo "wrote $results/float_executor_layers.json"
+}
+
+# --- runtime kernels: every optimized variant vs its family reference on MLPerf Tiny layer shapes --------
+bench_runtime_kernels() {
+  echo "== runtime kernel variants vs reference ($rounds rounds)"
+  need_binary runtime_kernels_bench
+  mkdir -p "$results"
+  local quick=()
+  [[ -n ${BENCH_QUICK:-} ]] && quick=(--quick)
+  "$build/runtime_kernels_bench" --rounds "$rounds" "${quick[@]}" --json "$results/runtime_kernels.json"
+}
+
 main() {
   bench_float_executor
+  bench_float_executor_layers
+  bench_runtime_kernels
 }
 
 main
