@@ -83,6 +83,51 @@ TEST(ExecNnOps, Conv1dIsConv2dWithUnitHeight) {
   EXPECT_TRUE(all_close(values_of(got[0]), want));
 }
 
+// 3-D convolution against a reference that pads the input explicitly and then slides without bounds checks.
+TEST(ExecNnOps, Conv3dGroupsStridesPadsDilations) {
+  std::mt19937 rng(14);
+  const int64_t n = 2, c = 4, k = 6, group = 2;
+  const Shape in = {5, 4, 6}, kernel = {2, 3, 2}, stride = {1, 2, 1}, dil = {2, 1, 1};
+  const std::vector<int64_t> pads = {1, 0, 1, 0, 1, 1};  // begins (D, H, W), then ends
+  const Tensor x = random_tensor(rng, {n, c, in[0], in[1], in[2]});
+  const Tensor w = random_tensor(rng, {k, c / group, kernel[0], kernel[1], kernel[2]});
+  const Tensor b = random_tensor(rng, {k});
+  Shape padded(3), out(3);
+  for (size_t i = 0; i < 3; ++i) {
+    padded[i] = in[i] + pads[i] + pads[3 + i];
+    out[i] = (padded[i] - dil[i] * (kernel[i] - 1) - 1) / stride[i] + 1;
+  }
+  std::vector<double> xp(static_cast<size_t>(n * c * padded[0] * padded[1] * padded[2]), 0.0);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    int64_t r = i;
+    const int64_t ww = r % in[2]; r /= in[2];
+    const int64_t hh = r % in[1]; r /= in[1];
+    const int64_t dd = r % in[0]; r /= in[0];
+    xp[static_cast<size_t>((((r * padded[0]) + dd + pads[0]) * padded[1] + hh + pads[1]) * padded[2] + ww + pads[2])] = x.data<float>()[i];
+  }
+  std::vector<float> want;
+  for (int64_t bn = 0; bn < n; ++bn)
+    for (int64_t ko = 0; ko < k; ++ko)
+      for (int64_t d = 0; d < out[0]; ++d)
+        for (int64_t h = 0; h < out[1]; ++h)
+          for (int64_t wo = 0; wo < out[2]; ++wo) {
+            double s = b.data<float>()[ko];
+            const int64_t g = ko / (k / group);
+            for (int64_t ci = 0; ci < c / group; ++ci)
+              for (int64_t a = 0; a < kernel[0]; ++a)
+                for (int64_t bb = 0; bb < kernel[1]; ++bb)
+                  for (int64_t e = 0; e < kernel[2]; ++e)
+                    s += double{w.data<float>()[(((ko * (c / group) + ci) * kernel[0] + a) * kernel[1] + bb) * kernel[2] + e]} *
+                         xp[static_cast<size_t>(((((bn * c + g * (c / group) + ci) * padded[0]) + d * stride[0] + a * dil[0]) *
+                                                     padded[1] + h * stride[1] + bb * dil[1]) * padded[2] + wo * stride[2] + e * dil[2])];
+            want.push_back(static_cast<float>(s));
+          }
+  const auto got = run_single(OpType::kConv, {x, w, b},
+                              {{"group", group}, {"strides", stride}, {"dilations", dil}, {"pads", pads}});
+  ASSERT_EQ(got[0].shape(), (Shape{n, k, out[0], out[1], out[2]}));
+  EXPECT_TRUE(all_close(values_of(got[0]), want));
+}
+
 TEST(ExecNnOps, ConvRejectsInconsistentChannelsAndBias) {
   std::mt19937 rng(7);
   EXPECT_THROW(run_single(OpType::kConv, {random_tensor(rng, {1, 3, 5, 5}), random_tensor(rng, {4, 2, 3, 3})}), Error);

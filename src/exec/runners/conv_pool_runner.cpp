@@ -6,6 +6,7 @@
 
 #include "exec/kernels/batchnorm_f32.h"
 #include "exec/kernels/conv2d_f32.h"
+#include "exec/kernels/conv3d_f32.h"
 #include "exec/kernels/pool_f32.h"
 #include "exec/runners/runners.h"
 #include "tinyopt/core/shape_inference.h"
@@ -15,8 +16,30 @@ namespace {
 
 std::vector<int64_t> spatial_dims(const Shape& s) { return {s.begin() + 2, s.end()}; }
 
+// Params of a 3-D convolution (rank-5 input).
+kernels::Conv3dParams conv3d_params(const OpContext& ctx, const Tensor& x, const Tensor& w) {
+  const WindowGeometry g = resolve_window(ctx.node(), spatial_dims(x.shape()), spatial_dims(w.shape()));
+  kernels::Conv3dParams p;
+  p.batch = x.dim(0);
+  p.in_channels = x.dim(1);
+  p.out_channels = w.dim(0);
+  p.group = ctx.node().attr_int("group", 1);
+  for (size_t i = 0; i < 3; ++i) {
+    p.in[i] = x.dim(static_cast<int>(i) + 2);
+    p.kernel[i] = g.kernel[i];
+    p.stride[i] = g.strides[i];
+    p.pad_begin[i] = g.pad_begin[i];
+    p.pad_end[i] = g.pad_end[i];
+    p.dilation[i] = g.dilations[i];
+  }
+  if (ctx.has_input(2) && ctx.input(2).numel() != p.out_channels)
+    ctx.fail("bias has shape " + shape_str(ctx.input(2).shape()) + ", expected [" + std::to_string(p.out_channels) + "]");
+  return p;
+}
+
 struct ConvState {
   kernels::Conv2dParams p;
+  kernels::Conv3dParams p3;  // rank-5 input
   std::vector<float> packed_w;      // weights packed for the GEMM, when they are an initializer
   const float* packed_from = nullptr;  // the weight data packed_w was made from
   std::vector<float> bn_a, bn_b;    // fused BatchNormalization folded per channel
@@ -24,8 +47,6 @@ struct ConvState {
 };
 
 kernels::Conv2dParams conv_params(const OpContext& ctx, const Tensor& x, const Tensor& w) {
-  if (x.rank() != 3 && x.rank() != 4)
-    ctx.fail("input " + shape_str(x.shape()) + ": only 1-D and 2-D convolutions are supported");
   const WindowGeometry g = resolve_window(ctx.node(), spatial_dims(x.shape()), spatial_dims(w.shape()));
   kernels::Conv2dParams p;
   p.batch = x.dim(0);
@@ -93,8 +114,16 @@ void run_conv(OpContext& ctx) {
   auto& st = ctx.state<ConvState>();
   const float* xd = ctx.input_data<float>(0);
   const float* wd = ctx.input_data<float>(1);
+  const bool is_3d = x.rank() == 5;
+  if (x.rank() < 3 || x.rank() > 5)
+    ctx.fail("input " + shape_str(x.shape()) + ": only 1-D, 2-D and 3-D convolutions are supported");
   if (ctx.reshaped()) {
-    st.p = conv_params(ctx, x, w);
+    if (is_3d) {
+      st.p3 = conv3d_params(ctx, x, w);
+      st.p.out_channels = st.p3.out_channels;  // the channel count the fused epilogue checks
+    } else {
+      st.p = conv_params(ctx, x, w);
+    }
     st.packed_from = nullptr;
   }
   kernels::ConvEpilogue ep;
@@ -117,6 +146,10 @@ void run_conv(OpContext& ctx) {
     }
     ep.scale = st.bn_a.data();
     ep.shift = st.bn_b.data();
+  }
+  if (is_3d) {
+    kernels::conv3d_f32(st.p3, xd, wd, ep, ctx.output(0, DType::kF32).data<float>(), ctx.threads());
+    return;
   }
   const float* packed = nullptr;
   if (ctx.input_is_constant(1) && kernels::conv2d_f32_packed_weight_floats(st.p) > 0) {
