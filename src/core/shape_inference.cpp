@@ -77,17 +77,10 @@ std::vector<Shape> conv_transpose(const Ctx& c) {
   const Shape& x = c.in(0);
   const Shape& w = c.in(1);
   if (x.size() < 3 || w.size() != x.size()) c.fail("bad input/weight ranks");
-  const size_t sp = x.size() - 2;
-  auto strides = c.n.attr_ints("strides", std::vector<int64_t>(sp, 1));
-  auto dil = c.n.attr_ints("dilations", std::vector<int64_t>(sp, 1));
-  auto pads = c.n.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
-  auto outpad = c.n.attr_ints("output_padding", std::vector<int64_t>(sp, 0));
+  const TransposeWindowGeometry geo =
+      resolve_transpose_window(c.n, Shape(x.begin() + 2, x.end()), Shape(w.begin() + 2, w.end()));
   Shape out = {x[0], w[1] * c.n.attr_int("group", 1)};
-  auto explicit_shape = c.n.attr_ints("output_shape");
-  for (size_t i = 0; i < sp; ++i) {
-    if (!explicit_shape.empty()) { out.push_back(explicit_shape[explicit_shape.size() - sp + i]); continue; }
-    out.push_back(strides[i] * (x[2 + i] - 1) + outpad[i] + ((w[2 + i] - 1) * dil[i] + 1) - pads[i] - pads[sp + i]);
-  }
+  out.insert(out.end(), geo.out.begin(), geo.out.end());
   return {out};
 }
 
@@ -362,6 +355,47 @@ WindowGeometry resolve_window(const Node& node, const std::vector<int64_t>& in, 
       fail("unsupported auto_pad '" + auto_pad + "'");
     }
     if (out <= 0) fail("window " + std::to_string(span) + " does not fit input size " + std::to_string(in[i]));
+    g.pad_begin.push_back(pb);
+    g.pad_end.push_back(pe);
+    g.out.push_back(out);
+  }
+  return g;
+}
+
+TransposeWindowGeometry resolve_transpose_window(const Node& node, const std::vector<int64_t>& in,
+                                                 const std::vector<int64_t>& kernel) {
+  const size_t sp = in.size();
+  auto fail = [&](const std::string& m) { throw_bad_input(node.describe() + ": " + m); };
+  TransposeWindowGeometry g;
+  g.kernel = node.attr_ints("kernel_shape", kernel);
+  g.strides = node.attr_ints("strides", std::vector<int64_t>(sp, 1));
+  g.dilations = node.attr_ints("dilations", std::vector<int64_t>(sp, 1));
+  g.output_padding = node.attr_ints("output_padding", std::vector<int64_t>(sp, 0));
+  auto pads = node.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
+  auto out_shape = node.attr_ints("output_shape");
+  if (g.kernel.size() != sp || g.strides.size() != sp || g.dilations.size() != sp || g.output_padding.size() != sp ||
+      pads.size() != 2 * sp || (!out_shape.empty() && out_shape.size() < sp))
+    fail("kernel_shape/strides/dilations/output_padding/pads/output_shape do not match " + std::to_string(sp) +
+         " spatial dims");
+  const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER" && auto_pad != "VALID")
+    fail("unsupported auto_pad '" + auto_pad + "'");
+  for (size_t i = 0; i < sp; ++i) {
+    if (g.kernel[i] <= 0 || g.strides[i] <= 0 || g.dilations[i] <= 0) fail("kernel, strides and dilations must be positive");
+    const int64_t full = g.strides[i] * (in[i] - 1) + g.output_padding[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
+    int64_t pb = pads[i], pe = pads[sp + i], out;
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    if (!out_shape.empty() || same) {
+      out = !out_shape.empty() ? out_shape[out_shape.size() - sp + i] : in[i] * g.strides[i];
+      const int64_t total = full - out;  // negative when output_shape asks for more than the kernel covers
+      const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // floor(total / 2), as ONNX's Python
+      pb = auto_pad == "SAME_UPPER" ? half : total - half;
+      pe = total - pb;
+    } else {
+      if (auto_pad == "VALID") pb = pe = 0;
+      out = full - pb - pe;
+    }
+    if (out <= 0) fail("output size " + std::to_string(out) + " is not positive");
     g.pad_begin.push_back(pb);
     g.pad_end.push_back(pe);
     g.out.push_back(out);

@@ -28,4 +28,16 @@ struct WindowGeometry {
 WindowGeometry resolve_window(const Node& node, const std::vector<int64_t>& in_spatial,
                               std::vector<int64_t> kernel = {});
 
+// ConvTranspose geometry for the given input spatial dims and kernel (from the weight shape): strides,
+// dilations, output_padding, the pads after output_shape / auto_pad resolution (ONNX rules: the odd pad
+// goes at the end for SAME_UPPER, at the beginning otherwise; an output_shape larger than the kernels
+// cover gives a negative end pad, i.e. zero rows/columns at the end), and the output spatial dims.
+struct TransposeWindowGeometry {
+  std::vector<int64_t> kernel, strides, dilations, output_padding;
+  std::vector<int64_t> pad_begin, pad_end;
+  std::vector<int64_t> out;
+};
+TransposeWindowGeometry resolve_transpose_window(const Node& node, const std::vector<int64_t>& in_spatial,
+                                                 const std::vector<int64_t>& kernel);
+
 }  // namespace tinyopt
