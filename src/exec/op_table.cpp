@@ -12,7 +12,7 @@ constexpr OpRunner kUnsupported = nullptr;
 
 constexpr std::array<OpKernel, kOpTypeCount> kOpKernels = {{
     {OpType::kConv, run_conv, false},
-    {OpType::kConvTranspose, kUnsupported, false},
+    {OpType::kConvTranspose, run_conv_transpose, false},
     {OpType::kGemm, run_gemm, false},
     {OpType::kMatMul, run_matmul, false},
     {OpType::kAdd, run_add, false},

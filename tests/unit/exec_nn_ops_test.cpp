@@ -128,6 +128,70 @@ TEST(ExecNnOps, Conv3dGroupsStridesPadsDilations) {
   EXPECT_TRUE(all_close(values_of(got[0]), want));
 }
 
+// ConvTranspose against a scatter loop: every input element adds w * x to the outputs its kernel covers.
+TEST(ExecNnOps, ConvTransposeMatchesScatterLoop) {
+  std::mt19937 rng(15);
+  struct Case {
+    int64_t group, stride, dilation, out_pad;
+    std::vector<int64_t> pads;  // top, left, bottom, right
+    bool one_d;
+  };
+  const Case cases[] = {{1, 1, 1, 0, {0, 0, 0, 0}, false}, {2, 2, 1, 1, {1, 0, 0, 1}, false},
+                        {1, 3, 2, 2, {2, 1, 1, 0}, false}, {3, 2, 1, 0, {0, 1, 0, 1}, true}};
+  for (const Case& c : cases) {
+    const int64_t n = 2, cin = 3 * c.group, cout_g = 2, kh = c.one_d ? 1 : 3, kw = 2, h = c.one_d ? 1 : 4, w = 5;
+    const Tensor x = c.one_d ? random_tensor(rng, {n, cin, w}) : random_tensor(rng, {n, cin, h, w});
+    const Tensor wt = c.one_d ? random_tensor(rng, {cin, cout_g, kw}) : random_tensor(rng, {cin, cout_g, kh, kw});
+    const Tensor b = random_tensor(rng, {cout_g * c.group});
+    const int64_t pt = c.one_d ? 0 : c.pads[0], pl = c.pads[1], pb = c.one_d ? 0 : c.pads[2], pr = c.pads[3];
+    const int64_t oh = c.one_d ? 1 : c.stride * (h - 1) + c.out_pad + (kh - 1) * c.dilation + 1 - pt - pb;
+    const int64_t ow = c.stride * (w - 1) + c.out_pad + (kw - 1) * c.dilation + 1 - pl - pr;
+    const int64_t cout = cout_g * c.group, cin_g = cin / c.group;
+    std::vector<double> y(static_cast<size_t>(n * cout * oh * ow), 0.0);
+    for (int64_t bn = 0; bn < n; ++bn)
+      for (int64_t k = 0; k < cin; ++k)
+        for (int64_t i = 0; i < h; ++i)
+          for (int64_t j = 0; j < w; ++j) {
+            const float xv = x.data<float>()[((bn * cin + k) * h + i) * w + j];
+            for (int64_t co = 0; co < cout_g; ++co)
+              for (int64_t a = 0; a < kh; ++a)
+                for (int64_t e = 0; e < kw; ++e) {
+                  const int64_t yi = i * c.stride - pt + a * c.dilation, yj = j * c.stride - pl + e * c.dilation;
+                  if (yi < 0 || yi >= oh || yj < 0 || yj >= ow) continue;
+                  const int64_t oc = (k / cin_g) * cout_g + co;
+                  y[static_cast<size_t>(((bn * cout + oc) * oh + yi) * ow + yj)] +=
+                      double{xv} * wt.data<float>()[((k * cout_g + co) * kh + a) * kw + e];
+                }
+          }
+    std::vector<float> want;
+    for (size_t i = 0; i < y.size(); ++i)
+      want.push_back(static_cast<float>(y[i] + b.data<float>()[(static_cast<int64_t>(i) / (oh * ow)) % cout]));
+    std::map<std::string, Attribute> attrs = {{"group", c.group}};
+    if (c.one_d) {
+      attrs["strides"] = std::vector<int64_t>{c.stride};
+      attrs["dilations"] = std::vector<int64_t>{c.dilation};
+      attrs["output_padding"] = std::vector<int64_t>{c.out_pad};
+      attrs["pads"] = std::vector<int64_t>{pl, pr};
+    } else {
+      attrs["strides"] = std::vector<int64_t>{c.stride, c.stride};
+      attrs["dilations"] = std::vector<int64_t>{c.dilation, c.dilation};
+      attrs["output_padding"] = std::vector<int64_t>{c.out_pad, c.out_pad};
+      attrs["pads"] = std::vector<int64_t>{pt, pl, pb, pr};
+    }
+    const auto got = run_single(OpType::kConvTranspose, {x, wt, b}, attrs, 1, 2);
+    ASSERT_EQ(got[0].shape(), c.one_d ? (Shape{n, cout, ow}) : (Shape{n, cout, oh, ow}));
+    EXPECT_TRUE(all_close(values_of(got[0]), want)) << "group " << c.group << " stride " << c.stride;
+  }
+  // output_shape and auto_pad decide the pads (ONNX: the odd pad at the end for SAME_UPPER).
+  const Tensor x = random_tensor(rng, {1, 1, 3, 3}), wt = random_tensor(rng, {1, 2, 3, 3});
+  const auto same = run_single(OpType::kConvTranspose, {x, wt},
+                               {{"strides", std::vector<int64_t>{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}});
+  EXPECT_EQ(same[0].shape(), (Shape{1, 2, 6, 6}));
+  const auto shaped = run_single(OpType::kConvTranspose, {x, wt},
+                                 {{"strides", std::vector<int64_t>{3, 2}}, {"output_shape", std::vector<int64_t>{10, 8}}});
+  EXPECT_EQ(shaped[0].shape(), (Shape{1, 2, 10, 8}));
+}
+
 TEST(ExecNnOps, ConvRejectsInconsistentChannelsAndBias) {
   std::mt19937 rng(7);
   EXPECT_THROW(run_single(OpType::kConv, {random_tensor(rng, {1, 3, 5, 5}), random_tensor(rng, {4, 2, 3, 3})}), Error);

@@ -1,4 +1,4 @@
-// Runners for Conv, MaxPool, AveragePool and GlobalAveragePool: ONNX attributes -> kernel params. The
+// Runners for Conv, ConvTranspose, MaxPool, AveragePool and GlobalAveragePool: ONNX attributes -> kernel params. The
 // window geometry (auto_pad, pads, strides, dilations, ceil_mode) comes from core's resolve_window(), the
 // same code that shape inference uses, so executed and inferred shapes cannot disagree.
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include "exec/kernels/batchnorm_f32.h"
 #include "exec/kernels/conv2d_f32.h"
 #include "exec/kernels/conv3d_f32.h"
+#include "exec/kernels/conv_transpose2d_f32.h"
 #include "exec/kernels/pool_f32.h"
 #include "exec/runners/runners.h"
 #include "tinyopt/core/shape_inference.h"
@@ -163,6 +164,49 @@ void run_conv(OpContext& ctx) {
   Tensor& y = ctx.output(0, DType::kF32);
   float* scratch = ctx.scratch(kernels::conv2d_f32_scratch_floats(st.p, ctx.threads()));
   kernels::conv2d_f32(st.p, xd, wd, packed, ep, y.data<float>(), scratch, ctx.threads());
+}
+
+void run_conv_transpose(OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& w = ctx.input(1);
+  if (x.rank() != 3 && x.rank() != 4)
+    ctx.fail("input " + shape_str(x.shape()) + ": only 1-D and 2-D transposed convolutions are supported");
+  auto& p = ctx.state<kernels::Conv2dParams>();
+  if (ctx.reshaped()) {
+    const TransposeWindowGeometry g =
+        resolve_transpose_window(ctx.node(), spatial_dims(x.shape()), spatial_dims(w.shape()));
+    const size_t h = g.kernel.size() == 2 ? 0 : 1, wi = 1 - h;  // 1-D: W only
+    p = kernels::Conv2dParams{};
+    p.batch = x.dim(0);
+    p.group = ctx.node().attr_int("group", 1);
+    p.out_channels = x.dim(1);                 // the forward convolution's output is our input
+    p.in_channels = w.dim(1) * p.group;        // and its input our output
+    const Shape& y_shape = ctx.output_shape(0);
+    if (h == 0) {
+      p.in_h = y_shape[2];
+      p.kernel_h = g.kernel[0], p.stride_h = g.strides[0], p.dilation_h = g.dilations[0];
+      p.pad_top = g.pad_begin[0], p.pad_bottom = g.pad_end[0];
+    }
+    p.in_w = y_shape.back();
+    p.kernel_w = g.kernel[wi], p.stride_w = g.strides[wi], p.dilation_w = g.dilations[wi];
+    p.pad_left = g.pad_begin[wi], p.pad_right = g.pad_end[wi];
+    if (x.dim(1) != w.dim(0) || p.group <= 0 || x.dim(1) % p.group != 0)
+      ctx.fail("input channels " + std::to_string(x.dim(1)) + ", weight " + shape_str(w.shape()) + " and group " +
+               std::to_string(p.group) + " are inconsistent");
+    // A negative end pad (output_shape beyond what the kernels cover) just leaves zeros at the end.
+    for (int64_t pad : {p.pad_top, p.pad_left})
+      if (pad < 0) ctx.fail("output_shape / auto_pad ask for a negative leading pad, which is not supported");
+    // The forward convolution over the output must give back the input extent (output_padding < stride).
+    if (p.out_h() != (h == 0 ? x.dim(2) : 1) || p.out_w() != x.dim(-1))
+      ctx.fail("output_padding must be smaller than the stride");
+    if (ctx.has_input(2) && ctx.input(2).numel() != p.in_channels)
+      ctx.fail("bias has shape " + shape_str(ctx.input(2).shape()) + ", expected [" + std::to_string(p.in_channels) + "]");
+  }
+  const float* bias = ctx.has_input(2) ? ctx.input_data<float>(2) : nullptr;
+  const float* xd = ctx.input_data<float>(0);
+  const float* wd = ctx.input_data<float>(1);
+  float* scratch = ctx.scratch(kernels::conv_transpose2d_f32_scratch_floats(p));
+  kernels::conv_transpose2d_f32(p, xd, wd, bias, ctx.output(0, DType::kF32).data<float>(), scratch, ctx.threads());
 }
 
 void run_max_pool(OpContext& ctx) {

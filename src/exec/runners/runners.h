@@ -10,6 +10,7 @@ namespace tinyopt::exec {
 
 // conv_pool_runner.cpp
 void run_conv(OpContext& ctx);
+void run_conv_transpose(OpContext& ctx);
 void run_max_pool(OpContext& ctx);
 void run_average_pool(OpContext& ctx);
 void run_global_average_pool(OpContext& ctx);
