@@ -1,32 +1,32 @@
-// The float executor (see include/tinyopt/exec/float_executor.h).
+// The float executor (see include/tinyopt/exec/float_executor.h; the plan is in execution_plan.h).
 //
-// Plan, built once in the constructor:
-//   1. Give every value a slot; check each node's op has a runner and its inputs are defined earlier.
-//   2. Fusion (run() only, only where bit-identical): a Conv absorbs an inference BatchNormalization that is
-//      the sole reader of its output (folded per channel exactly as the BatchNormalization kernel does),
-//      and a Conv or BatchNormalization absorbs a Relu, or a Clip with constant bounds, that is the sole
-//      reader of its (possibly fused) output; an absorbed node just forwards its input tensor.
-//   3. Liveness (run() only): views (Reshape, Flatten, ..., a fused-away activation) share their input's
-//      storage, so each value maps to a storage root; a root owned by the executor returns to the buffer
-//      pool after the last node reading any value that shares it, unless a graph output shares it.
-// Each run: check the inputs against the graph inputs; per node, re-run core shape inference when an
-// input shape changed (or a shape-like input is a runtime tensor) on a shadow copy of the graph holding
-// the actual shapes, then call the runner, which allocates outputs from the pool.
+// Each run: check the inputs against the graph inputs; per node, re-run core shape inference when an input
+// shape changed (or a shape-like input is a runtime tensor) on a shadow copy of the graph holding the actual
+// shapes, then call the runner, which allocates outputs from the buffer pool. run() on a batch-separable
+// graph with several threads splits the batch into chunks that threads take in turn, each running the whole
+// graph single-threaded on its own RunState: no barrier per layer, and each chunk's activations stay in
+// cache. Chunks are disjoint samples, so the result equals the whole-batch run.
 #include "tinyopt/exec/float_executor.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <any>
-#include <limits>
+#include <atomic>
+#include <cstring>
+#include <exception>
 #include <utility>
 
+#include "exec/execution_plan.h"
 #include "exec/kernels/blas_threads.h"
-#include "exec/op_context.h"
-#include "exec/op_table.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/core/shape_inference.h"
 
 namespace tinyopt {
 
 using exec::BufferPool;
+using exec::ExecutionPlan;
+using exec::NodePlan;
 using exec::OpContext;
 
 Tensor BufferPool::take(DType dtype, const Shape& shape) {
@@ -44,230 +44,51 @@ void BufferPool::give(Tensor t) {
 
 namespace {
 
-struct NodePlan {
-  const exec::OpKernel* kernel = nullptr;
-  std::vector<int> in, out;  // slot indices, -1 for an omitted optional input or output
-  bool inferred = false;     // shapes below are valid
+bool is_integer_dtype(DType t) { return t == DType::kI64 || t == DType::kI32; }
+
+// What one node keeps from run to run on one RunState.
+struct NodeState {
+  bool inferred = false;  // shapes below are valid
   std::vector<Shape> in_shapes, out_shapes;
-  std::any state;            // the runner's cached params
-  // Fusion, applied by run() only.
-  exec::FusedTail fused;                // what this node applies for the nodes it absorbed
-  bool fused_away = false;              // absorbed by an earlier node: forwards its input
-  std::vector<int> release;            // roots whose storage returns to the pool after this node (run())
-  // Per-run views handed to the runner, kept here so a run allocates nothing for them.
+  std::any cache;  // the runner's cached params
+  // Views handed to the runner, kept so a run allocates nothing for them.
   std::vector<const Tensor*> in_tensors;
   std::vector<bool> in_constant;
   std::vector<Tensor*> out_tensors;
 };
 
-bool is_integer_dtype(DType t) { return t == DType::kI64 || t == DType::kI32; }
-
-}  // namespace
-
-struct FloatExecutor::Impl {
-  Graph graph;
+// Everything a run mutates; one per thread that runs the graph.
+struct RunState {
+  explicit RunState(const ExecutionPlan& plan) : shadow(plan.graph), slots(plan.constants), nodes(plan.nodes.size()) {}
   Graph shadow;  // the graph with the current run's actual shapes, for infer_node_shapes()
-  int threads = 1;
-  std::vector<std::string> slot_names;
-  std::map<std::string, int> slot_of;
   std::vector<Tensor> slots;
-  std::vector<bool> is_initializer;
-  std::vector<NodePlan> plans;
-  std::vector<int> input_slots, output_slots;
-  std::vector<bool> executor_owned;  // storage root of the slot is allocated by the executor (run() plan)
+  std::vector<NodeState> nodes;
   std::vector<Shape> last_input_shapes;
   BufferPool pool;
   std::vector<float> scratch;
-
-  int slot(const std::string& name) {
-    auto [it, added] = slot_of.emplace(name, static_cast<int>(slot_names.size()));
-    if (added) {
-      slot_names.push_back(name);
-      slots.emplace_back();
-      is_initializer.push_back(false);
-    }
-    return it->second;
-  }
-
-  void build_plan();
-  void plan_fusion();
-  void plan_liveness();
-  std::vector<Shape> infer(const Node& node, const NodePlan& plan);
-  void execute(const std::vector<Tensor>& inputs, bool keep_all);
 };
 
-void FloatExecutor::Impl::build_plan() {
-  for (const auto& [name, v] : graph.values()) {
-    if (!v.is_initializer()) continue;
-    const int s = slot(name);
-    slots[static_cast<size_t>(s)] = *v.data;
-    is_initializer[static_cast<size_t>(s)] = true;
-  }
-  std::vector<bool> defined(slots.size(), true);
-  for (const auto& name : graph.inputs) {
-    if (!graph.has_value(name)) throw_bad_input("graph input '" + name + "' has no value description");
-    input_slots.push_back(slot(name));
-  }
-  defined.resize(slots.size(), true);
-  for (const Node& node : graph.nodes) {
-    NodePlan p;
-    p.kernel = &exec::op_kernel(node.op);
-    if (p.kernel->run == nullptr)
-      throw_bad_input(node.describe() + ": the float executor does not support " + std::string(op_name(node.op)));
-    for (const auto& name : node.inputs) {
-      if (name.empty()) {
-        p.in.push_back(-1);
-        continue;
-      }
-      auto it = slot_of.find(name);
-      if (it == slot_of.end() || !defined[static_cast<size_t>(it->second)])
-        throw_bad_input(node.describe() + ": input '" + name + "' is not a graph input, initializer or earlier output");
-      p.in.push_back(it->second);
-    }
-    if (p.kernel->output_is_view && (p.in.empty() || p.in[0] < 0))
-      throw_bad_input(node.describe() + ": missing input 0");
-    for (const auto& name : node.outputs) {
-      if (name.empty()) {
-        p.out.push_back(-1);
-        continue;
-      }
-      if (slot_of.count(name) != 0) throw_bad_input(node.describe() + ": output '" + name + "' is defined twice");
-      p.out.push_back(slot(name));
-      defined.resize(slots.size(), true);
-    }
-    plans.push_back(std::move(p));
-  }
-  for (const auto& name : graph.outputs) {
-    auto it = slot_of.find(name);
-    if (it == slot_of.end()) throw_bad_input("graph output '" + name + "' is not produced by any node");
-    output_slots.push_back(it->second);
-  }
-  plan_fusion();
-  plan_liveness();
-}
-
-void FloatExecutor::Impl::plan_fusion() {
-  // Readers of each slot; graph outputs count as readers that forbid fusing their producer's tail.
-  std::vector<std::vector<int>> readers(slots.size());
-  for (size_t i = 0; i < plans.size(); ++i)
-    for (int s : plans[i].in)
-      if (s >= 0) readers[static_cast<size_t>(s)].push_back(static_cast<int>(i));
-  for (int s : output_slots) readers[static_cast<size_t>(s)].push_back(-1);
-  // The node reading output 0 of node i, when it is the only reader and reads it as input 0.
-  auto sole_reader = [&](size_t i) -> int {
-    const int out = plans[i].out.empty() ? -1 : plans[i].out[0];
-    if (out < 0 || readers[static_cast<size_t>(out)].size() != 1) return -1;
-    const int r = readers[static_cast<size_t>(out)][0];
-    return r >= 0 && plans[static_cast<size_t>(r)].in[0] == out ? r : -1;
-  };
-  auto constant_f32 = [&](const NodePlan& p, size_t k) {
-    return k < p.in.size() && p.in[k] >= 0 && is_initializer[static_cast<size_t>(p.in[k])] &&
-           slots[static_cast<size_t>(p.in[k])].dtype() == DType::kF32;
-  };
-  // Relu, or Clip whose bounds are absent or one-element float initializers.
-  auto clamp_of = [&](int node, kernels::ActivationClamp* clamp) {
-    const Node& n = graph.nodes[static_cast<size_t>(node)];
-    const NodePlan& p = plans[static_cast<size_t>(node)];
-    if (n.op == OpType::kRelu) {
-      *clamp = {.min = 0.0f};
-      return true;
-    }
-    if (n.op != OpType::kClip) return false;
-    kernels::ActivationClamp c;
-    for (size_t k = 1; k < 3 && k < p.in.size(); ++k) {
-      if (p.in[k] < 0) continue;
-      if (!constant_f32(p, k) || slots[static_cast<size_t>(p.in[k])].numel() != 1) return false;
-      (k == 1 ? c.min : c.max) = slots[static_cast<size_t>(p.in[k])].data<float>()[0];
-    }
-    *clamp = c;
-    return true;
-  };
-  // Inference BatchNormalization with initializer parameters and only its Y output used.
-  auto plain_batch_norm = [&](int node) {
-    const Node& n = graph.nodes[static_cast<size_t>(node)];
-    const NodePlan& p = plans[static_cast<size_t>(node)];
-    if (n.op != OpType::kBatchNormalization || n.attr_int("training_mode", 0) != 0 || p.in.size() < 5) return false;
-    for (size_t k = 1; k < p.out.size(); ++k)
-      if (p.out[k] >= 0) return false;
-    for (size_t k = 1; k < 5; ++k)
-      if (!constant_f32(p, k)) return false;
-    return true;
-  };
-  for (size_t i = 0; i < plans.size(); ++i) {
-    const OpType op = graph.nodes[i].op;
-    if (plans[i].fused_away || (op != OpType::kConv && op != OpType::kBatchNormalization)) continue;
-    size_t tail = i;  // last node of the chain so far
-    int next = sole_reader(tail);
-    if (op == OpType::kConv && next >= 0 && plain_batch_norm(next)) {
-      NodePlan& bn = plans[static_cast<size_t>(next)];
-      plans[i].fused.batch_norm = &graph.nodes[static_cast<size_t>(next)];
-      for (size_t k = 1; k < 5; ++k) plans[i].fused.batch_norm_params.push_back(&slots[static_cast<size_t>(bn.in[k])]);
-      bn.fused_away = true;
-      tail = static_cast<size_t>(next);
-      next = sole_reader(tail);
-    }
-    kernels::ActivationClamp clamp;
-    if (next >= 0 && clamp_of(next, &clamp)) {
-      plans[i].fused.clamp = clamp;
-      plans[static_cast<size_t>(next)].fused_away = true;
-    }
-  }
-}
-
-void FloatExecutor::Impl::plan_liveness() {
-  const size_t n = slots.size();
-  std::vector<int> root(n);
-  std::vector<bool> owned(n, false);
-  for (size_t s = 0; s < n; ++s) root[s] = static_cast<int>(s);
-  for (const auto& p : plans) {
-    const bool view = p.kernel->output_is_view || p.fused_away;
-    for (size_t k = 0; k < p.out.size(); ++k) {
-      const int s = p.out[k];
-      if (s < 0) continue;
-      if (view && k == 0) {
-        root[static_cast<size_t>(s)] = root[static_cast<size_t>(p.in[0])];
-      } else {
-        owned[static_cast<size_t>(s)] = true;
-      }
-    }
-  }
-  executor_owned.assign(n, false);
-  for (size_t s = 0; s < n; ++s) executor_owned[s] = owned[static_cast<size_t>(root[s])];
-  std::vector<bool> pinned(n, false);
-  for (int s : output_slots) pinned[static_cast<size_t>(root[static_cast<size_t>(s)])] = true;
-  std::vector<int> last(n, -1);
-  for (size_t i = 0; i < plans.size(); ++i) {
-    for (int s : plans[i].out)
-      if (s >= 0) last[static_cast<size_t>(root[static_cast<size_t>(s)])] = std::max(last[static_cast<size_t>(root[static_cast<size_t>(s)])], static_cast<int>(i));
-    for (int s : plans[i].in)
-      if (s >= 0) last[static_cast<size_t>(root[static_cast<size_t>(s)])] = static_cast<int>(i);
-  }
-  for (size_t s = 0; s < n; ++s)
-    if (owned[s] && !pinned[s] && root[s] == static_cast<int>(s) && last[s] >= 0)
-      plans[static_cast<size_t>(last[s])].release.push_back(static_cast<int>(s));
-}
-
-std::vector<Shape> FloatExecutor::Impl::infer(const Node& node, const NodePlan& plan) {
-  for (size_t k = 0; k < plan.in.size(); ++k) {
-    const int s = plan.in[k];
-    if (s < 0 || is_initializer[static_cast<size_t>(s)]) continue;
-    const Tensor& t = slots[static_cast<size_t>(s)];
-    Value& v = shadow.value(node.inputs[k]);
+std::vector<Shape> infer(const ExecutionPlan& plan, RunState& rs, const Node& node, const NodePlan& np) {
+  for (size_t k = 0; k < np.in.size(); ++k) {
+    const int s = np.in[k];
+    if (s < 0 || plan.is_initializer[static_cast<size_t>(s)]) continue;
+    const Tensor& t = rs.slots[static_cast<size_t>(s)];
+    Value& v = rs.shadow.value(node.inputs[k]);
     v.shape = t.shape();
     v.dtype = t.dtype();
     // Shape-like inputs (Reshape's shape, Pad's pads, ...) fed at run time: shape inference reads them.
     if (k >= 1 && is_integer_dtype(t.dtype())) v.data = t;
   }
-  return infer_node_shapes(shadow, node);
+  return infer_node_shapes(rs.shadow, node);
 }
 
-void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_all) {
-  if (inputs.size() != input_slots.size())
-    throw_bad_input("model has " + std::to_string(input_slots.size()) + " inputs, got " + std::to_string(inputs.size()));
-  std::vector<Shape> shapes;
+void check_inputs(const ExecutionPlan& plan, const std::vector<Tensor>& inputs) {
+  if (inputs.size() != plan.input_slots.size())
+    throw_bad_input("model has " + std::to_string(plan.input_slots.size()) + " inputs, got " +
+                    std::to_string(inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const std::string& name = graph.inputs[i];
-    const Value& v = graph.value(name);
+    const std::string& name = plan.graph.inputs[i];
+    const Value& v = plan.graph.value(name);
     const Tensor& t = inputs[i];
     bool fits = t.rank() == static_cast<int>(v.shape.size());
     for (size_t d = 0; fits && d < v.shape.size(); ++d) fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
@@ -276,61 +97,145 @@ void FloatExecutor::Impl::execute(const std::vector<Tensor>& inputs, bool keep_a
     if (t.dtype() != v.dtype)
       throw_bad_input("input '" + name + "' has dtype " + std::string(dtype_name(t.dtype())) + ", model expects " +
                       std::string(dtype_name(v.dtype)));
-    slots[static_cast<size_t>(input_slots[i])] = t;
-    shapes.push_back(t.shape());
-  }
-  if (shapes != last_input_shapes) {  // buffers of other sizes would only pile up
-    pool.clear();
-    last_input_shapes = shapes;
-  }
-  kernels::set_blas_single_threaded();  // kernels parallelise with OpenMP around single-threaded BLAS
-  const exec::FusedTail unfused;
-  for (size_t i = 0; i < plans.size(); ++i) {
-    NodePlan& p = plans[i];
-    const Node& node = graph.nodes[i];
-    if (!keep_all && p.fused_away) {
-      slots[static_cast<size_t>(p.out[0])] = slots[static_cast<size_t>(p.in[0])];
-      continue;
-    }
-    std::vector<const Tensor*>& in = p.in_tensors;
-    in.resize(p.in.size());
-    p.in_constant.resize(p.in.size());
-    bool reshaped = !p.inferred;
-    for (size_t k = 0; k < p.in.size(); ++k) {
-      const int s = p.in[k];
-      in[k] = s < 0 ? nullptr : &slots[static_cast<size_t>(s)];
-      p.in_constant[k] = s >= 0 && is_initializer[static_cast<size_t>(s)];
-      if (s < 0) continue;
-      const Tensor& t = slots[static_cast<size_t>(s)];
-      if (!reshaped && t.shape() != p.in_shapes[k]) reshaped = true;
-      if (k >= 1 && !is_initializer[static_cast<size_t>(s)] && is_integer_dtype(t.dtype())) reshaped = true;
-    }
-    if (reshaped) {
-      p.inferred = false;
-      p.out_shapes = infer(node, p);
-      if (p.out_shapes.size() < p.out.size())
-        for (size_t k = p.out_shapes.size(); k < p.out.size(); ++k)
-          if (p.out[k] >= 0) throw_internal(node.describe() + ": shape inference gave no shape for output " + std::to_string(k));
-      p.in_shapes.clear();
-      for (const Tensor* t : in) p.in_shapes.push_back(t != nullptr ? t->shape() : Shape{});
-      p.inferred = true;
-    }
-    p.out_tensors.resize(p.out.size());
-    for (size_t k = 0; k < p.out.size(); ++k)
-      p.out_tensors[k] = p.out[k] < 0 ? nullptr : &slots[static_cast<size_t>(p.out[k])];
-    OpContext ctx(node, in, p.in_constant, p.out_shapes, p.out_tensors, pool, scratch, p.state, threads, reshaped,
-                  keep_all ? unfused : p.fused);
-    p.kernel->run(ctx);
-    if (!keep_all)
-      for (int r : p.release) pool.give(std::exchange(slots[static_cast<size_t>(r)], Tensor()));
   }
 }
 
-FloatExecutor::FloatExecutor(const Graph& graph, ExecOptions opts) : impl_(std::make_unique<Impl>()) {
-  impl_->graph = graph;
-  impl_->shadow = graph;
+// Runs the graph on checked inputs; results stay in rs.slots.
+void execute(const ExecutionPlan& plan, RunState& rs, const std::vector<Tensor>& inputs, bool keep_all, int threads) {
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    rs.slots[static_cast<size_t>(plan.input_slots[i])] = inputs[i];
+    shapes.push_back(inputs[i].shape());
+  }
+  if (shapes != rs.last_input_shapes) {  // buffers of other sizes would only pile up
+    rs.pool.clear();
+    rs.last_input_shapes = shapes;
+  }
+  const exec::FusedTail unfused;
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    const NodePlan& np = plan.nodes[i];
+    NodeState& ns = rs.nodes[i];
+    const Node& node = plan.graph.nodes[i];
+    if (!keep_all && np.fused_away) {
+      rs.slots[static_cast<size_t>(np.out[0])] = rs.slots[static_cast<size_t>(np.in[0])];
+      continue;
+    }
+    std::vector<const Tensor*>& in = ns.in_tensors;
+    in.resize(np.in.size());
+    ns.in_constant.resize(np.in.size());
+    bool reshaped = !ns.inferred;
+    for (size_t k = 0; k < np.in.size(); ++k) {
+      const int s = np.in[k];
+      in[k] = s < 0 ? nullptr : &rs.slots[static_cast<size_t>(s)];
+      ns.in_constant[k] = s >= 0 && plan.is_initializer[static_cast<size_t>(s)];
+      if (s < 0) continue;
+      const Tensor& t = rs.slots[static_cast<size_t>(s)];
+      if (!reshaped && t.shape() != ns.in_shapes[k]) reshaped = true;
+      if (k >= 1 && !plan.is_initializer[static_cast<size_t>(s)] && is_integer_dtype(t.dtype())) reshaped = true;
+    }
+    if (reshaped) {
+      ns.inferred = false;
+      ns.out_shapes = infer(plan, rs, node, np);
+      for (size_t k = ns.out_shapes.size(); k < np.out.size(); ++k)
+        if (np.out[k] >= 0) throw_internal(node.describe() + ": shape inference gave no shape for output " + std::to_string(k));
+      ns.in_shapes.clear();
+      for (const Tensor* t : in) ns.in_shapes.push_back(t != nullptr ? t->shape() : Shape{});
+      ns.inferred = true;
+    }
+    ns.out_tensors.resize(np.out.size());
+    for (size_t k = 0; k < np.out.size(); ++k)
+      ns.out_tensors[k] = np.out[k] < 0 ? nullptr : &rs.slots[static_cast<size_t>(np.out[k])];
+    OpContext ctx(node, in, ns.in_constant, ns.out_shapes, ns.out_tensors, rs.pool, rs.scratch, ns.cache, threads,
+                  reshaped, keep_all ? unfused : np.fused);
+    np.kernel->run(ctx);
+    if (!keep_all)
+      for (int r : np.release) rs.pool.give(std::exchange(rs.slots[static_cast<size_t>(r)], Tensor()));
+  }
+}
+
+// Moves the graph outputs out of rs (copying those that share storage with weights or inputs: the caller
+// owns what it gets) and drops the caller's input tensors.
+std::vector<Tensor> take_outputs(const ExecutionPlan& plan, RunState& rs) {
+  std::vector<Tensor> outputs;
+  for (int s : plan.output_slots) {
+    Tensor& t = rs.slots[static_cast<size_t>(s)];
+    outputs.push_back(plan.executor_owned[static_cast<size_t>(s)] ? std::exchange(t, Tensor()) : t.clone());
+  }
+  for (int s : plan.input_slots) rs.slots[static_cast<size_t>(s)] = Tensor();
+  return outputs;
+}
+
+// Samples [begin, begin + count) of t (leading dim) as a tensor of its own, reusing `into` when it fits.
+void copy_samples(const Tensor& t, int64_t begin, int64_t count, Tensor& into) {
+  Shape shape = t.shape();
+  shape[0] = count;
+  if (into.empty() || into.dtype() != t.dtype() || into.shape() != shape) into = Tensor(t.dtype(), shape);
+  const size_t sample_bytes = t.nbytes() / static_cast<size_t>(t.dim(0));
+  std::memcpy(into.bytes(), t.bytes() + static_cast<size_t>(begin) * sample_bytes, static_cast<size_t>(count) * sample_bytes);
+}
+
+}  // namespace
+
+struct FloatExecutor::Impl {
+  explicit Impl(const Graph& g) : plan(g), main(plan) {}
+  ExecutionPlan plan;
+  int threads = 1;
+  RunState main;                  // whole-batch runs and run_all()
+  std::vector<RunState> workers;  // one per thread for split-batch runs
+  std::vector<std::vector<Tensor>> worker_inputs;
+
+  std::vector<Tensor> run_split(const std::vector<Tensor>& inputs);
+};
+
+std::vector<Tensor> FloatExecutor::Impl::run_split(const std::vector<Tensor>& inputs) {
+  const int64_t batch = inputs[0].dim(0);
+  for (const Tensor& t : inputs)
+    if (t.dim(0) != batch) throw_bad_input("inputs disagree on the batch size (" + shape_str(t.shape()) + ")");
+  // Chunks of a few samples: enough per chunk to amortize the per-node overhead, enough chunks to balance.
+  const int64_t chunk = std::clamp<int64_t>(batch / (4 * threads), 1, 8);
+  const int64_t chunks = (batch + chunk - 1) / chunk;
+  while (workers.size() < static_cast<size_t>(threads)) workers.emplace_back(plan);
+  worker_inputs.resize(static_cast<size_t>(threads), std::vector<Tensor>(inputs.size()));
+  std::vector<std::vector<Tensor>> results(static_cast<size_t>(chunks));
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+#pragma omp parallel num_threads(threads)
+  {
+    const auto w = static_cast<size_t>(omp_get_thread_num());
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      if (failed.load()) continue;  // a chunk failed: skip the rest, report its error
+      try {
+        const int64_t begin = c * chunk, count = std::min(chunk, batch - begin);
+        for (size_t i = 0; i < inputs.size(); ++i) copy_samples(inputs[i], begin, count, worker_inputs[w][i]);
+        execute(plan, workers[w], worker_inputs[w], false, 1);
+        results[static_cast<size_t>(c)] = take_outputs(plan, workers[w]);
+      } catch (...) {
+#pragma omp critical(tinyopt_exec_failure)
+        if (!failed.exchange(true)) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  // Stitch the chunks back together along the batch dim.
+  std::vector<Tensor> outputs;
+  for (size_t k = 0; k < plan.output_slots.size(); ++k) {
+    Shape shape = results[0][k].shape();
+    shape[0] = batch;
+    Tensor out(results[0][k].dtype(), shape);
+    size_t offset = 0;
+    for (const auto& r : results) {
+      std::memcpy(out.bytes() + offset, r[k].bytes(), r[k].nbytes());
+      offset += r[k].nbytes();
+    }
+    if (offset != out.nbytes()) throw_internal("split-batch outputs do not add up to the batch");
+    outputs.push_back(std::move(out));
+  }
+  return outputs;
+}
+
+FloatExecutor::FloatExecutor(const Graph& graph, ExecOptions opts) : impl_(std::make_unique<Impl>(graph)) {
   impl_->threads = kernels::resolve_threads(opts.threads);
-  impl_->build_plan();
 }
 
 FloatExecutor::~FloatExecutor() = default;
@@ -338,25 +243,23 @@ FloatExecutor::FloatExecutor(FloatExecutor&&) noexcept = default;
 FloatExecutor& FloatExecutor::operator=(FloatExecutor&&) noexcept = default;
 
 std::vector<Tensor> FloatExecutor::run(const std::vector<Tensor>& inputs) {
-  impl_->execute(inputs, false);
-  std::vector<Tensor> outputs;
-  for (int s : impl_->output_slots) {
-    Tensor& t = impl_->slots[static_cast<size_t>(s)];
-    // The caller owns what it gets: never hand out storage a later run, the graph or the caller's
-    // inputs still use (an output that is, or views, an initializer or an input is copied).
-    outputs.push_back(impl_->executor_owned[static_cast<size_t>(s)] ? std::exchange(t, Tensor()) : t.clone());
-  }
-  for (int s : impl_->input_slots) impl_->slots[static_cast<size_t>(s)] = Tensor();  // drop caller storage
-  return outputs;
+  check_inputs(impl_->plan, inputs);
+  kernels::set_blas_single_threaded();  // kernels parallelise with OpenMP around single-threaded BLAS
+  if (impl_->plan.batch_separable && impl_->threads > 1 && inputs[0].dim(0) > 1) return impl_->run_split(inputs);
+  execute(impl_->plan, impl_->main, inputs, false, impl_->threads);
+  return take_outputs(impl_->plan, impl_->main);
 }
 
 std::map<std::string, Tensor> FloatExecutor::run_all(const std::vector<Tensor>& inputs) {
-  impl_->execute(inputs, true);
+  check_inputs(impl_->plan, inputs);
+  kernels::set_blas_single_threaded();
+  execute(impl_->plan, impl_->main, inputs, true, impl_->threads);
   std::map<std::string, Tensor> values;
-  for (size_t s = 0; s < impl_->slots.size(); ++s) {
-    if (impl_->is_initializer[s]) continue;
-    Tensor t = std::exchange(impl_->slots[s], Tensor());
-    values[impl_->slot_names[s]] = impl_->executor_owned[s] ? t : t.clone();
+  const ExecutionPlan& plan = impl_->plan;
+  for (size_t s = 0; s < plan.slot_names.size(); ++s) {
+    if (plan.is_initializer[s]) continue;
+    Tensor t = std::exchange(impl_->main.slots[s], Tensor());
+    values[plan.slot_names[s]] = plan.executor_owned[s] ? t : t.clone();
   }
   return values;
 }

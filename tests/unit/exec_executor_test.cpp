@@ -112,6 +112,38 @@ TEST(ExecExecutor, TinyCnnMatchesDirectLoopsAcrossRunsBatchesAndThreads) {
   }
 }
 
+// With several threads a batch-separable graph runs as chunks of samples on separate threads; the result
+// must match the single-threaded whole-batch run for every batch size, including ragged last chunks.
+TEST(ExecExecutor, SplitBatchRunsMatchWholeBatchRuns) {
+  std::mt19937 rng(36);
+  const TinyCnn cnn(rng);
+  FloatExecutor split(cnn.graph, {.threads = 2}), whole(cnn.graph, {.threads = 1});
+  for (int64_t batch : {2, 13, 64, 5}) {
+    const Tensor x = random_tensor(rng, {batch, 1, 8, 8});
+    const auto a = split.run({x}), b = whole.run({x});
+    ASSERT_EQ(a[0].shape(), b[0].shape());
+    EXPECT_TRUE(all_close(values_of(a[0]), values_of(b[0]), 1e-5f, 1e-5f)) << "batch " << batch;
+  }
+}
+
+// Graphs that mix samples must never be split: softmax over the batch axis, a transpose of the batch axis,
+// a reshape folding samples together.
+TEST(ExecExecutor, GraphsMixingSamplesAreNotSplit) {
+  std::mt19937 rng(37);
+  const Graph softmax = GraphBuilder().input("x", {-1, 3}).node(OpType::kSoftmax, {"x"}, {"y"}, {{"axis", int64_t{0}}}).output("y").graph();
+  const Graph transpose = GraphBuilder().input("x", {-1, 3}).node(OpType::kTranspose, {"x"}, {"t"})
+                              .node(OpType::kRelu, {"t"}, {"y"}).output("y").graph();
+  const Graph fold = GraphBuilder().input("x", {-1, 3}).init("s", Tensor::from_i64({2}, std::vector<int64_t>{-1, 6}))
+                         .node(OpType::kReshape, {"x", "s"}, {"y"}).output("y").graph();
+  for (const Graph* g : {&softmax, &transpose, &fold}) {
+    FloatExecutor split(*g, {.threads = 2}), whole(*g, {.threads = 1});
+    const Tensor x = random_tensor(rng, {8, 3});
+    const auto a = split.run({x}), b = whole.run({x});
+    ASSERT_EQ(a[0].shape(), b[0].shape());
+    EXPECT_EQ(values_of(a[0]), values_of(b[0]));
+  }
+}
+
 TEST(ExecExecutor, RunAllReturnsUnfusedIntermediates) {
   std::mt19937 rng(31);
   const TinyCnn cnn(rng);

@@ -4,9 +4,11 @@
 //
 // Construction validates the graph once (every op supported, every value defined before use); run()
 // then computes output shapes from the actual input tensors (so shape-like inputs such as Reshape's shape
-// may be runtime graph inputs), reuses buffers across runs with the same shapes, and fuses a Conv with a
-// following Relu/Clip when nothing else reads the Conv's output (run_all() never fuses, so every
-// intermediate value it returns is exactly the graph's). Not thread-safe: one run at a time per executor.
+// may be runtime graph inputs), reuses buffers across runs with the same shapes, and fuses Conv ->
+// BatchNormalization -> Relu/Clip chains where the result is bit-identical (run_all() never fuses, so every
+// intermediate value it returns is exactly the graph's). With several threads and a graph whose samples
+// are independent (batch dim -1, no op mixing samples), run() gives each thread whole chunks of the batch;
+// otherwise the threads share each layer. Not thread-safe: one run at a time per executor.
 // Running sets OpenBLAS to one thread for the rest of the process (its thread count is global; the
 // executor's OpenMP threads call it concurrently), see src/exec/kernels/blas_threads.h.
 #pragma once

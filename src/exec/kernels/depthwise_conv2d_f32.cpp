@@ -122,7 +122,7 @@ inline void block(int64_t taps, const float* w, const float* const* src, int64_t
                   float* out) {
   Vec8 acc[kVecs];
 #pragma GCC unroll 4
-  for (int v = 0; v < kVecs; ++v) acc[v] = vec8_splat(bias);
+  for (int v = 0; v < kVecs; ++v) acc[v] = Vec8{} + bias;
   for (int64_t q = 0; q < taps; ++q) {
     const float wq = w[q];
     const Vec8* s = reinterpret_cast<const Vec8*>(src[q] + j);
@@ -134,7 +134,7 @@ inline void block(int64_t taps, const float* w, const float* const* src, int64_t
   for (int v = 0; v < kVecs; ++v) {
     Vec8 r = acc[v];
     if (t.affine) r = r * t.scale + t.shift;
-    if (t.clamp) r = vec8_clamp(r, t.lo, t.hi);
+    if (t.clamp) vec8_clamp(r, t.lo, t.hi);
     o[v] = r;
   }
 }
