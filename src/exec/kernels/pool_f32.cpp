@@ -31,45 +31,51 @@ Taps taps(const PoolParams& p, int i, int64_t o) {
   return t;
 }
 
-template <typename T>
-void maxpool_impl(const PoolParams& p, const T* x, T* y, int64_t* argmax, int threads) {
-  const int64_t planes = p.batch * p.channels, in_plane = p.in_plane(), out_plane = p.out_plane();
-  const int64_t od = p.out(0), oh = p.out(1), ow = p.out(2);
-  const int team = threads_for_work(threads, planes * out_plane * p.kernel[0] * p.kernel[1] * p.kernel[2]);
+// Calls fn(plane, o, td, th, tw) for output position o (flat in the plane) of every plane, with the
+// window's taps per spatial dim; planes are split over threads.
+template <typename Fn>
+void for_each_window(const PoolParams& p, int threads, Fn fn) {
+  const int64_t planes = p.batch * p.channels, od = p.out(0), oh = p.out(1), ow = p.out(2);
+  const int team = threads_for_work(threads, planes * p.out_plane() * p.kernel[0] * p.kernel[1] * p.kernel[2]);
 #pragma omp parallel for num_threads(team) schedule(static)
-  for (int64_t plane = 0; plane < planes; ++plane) {
-    const T* xp = x + plane * in_plane;
-    T* yp = y + plane * out_plane;
-    int64_t* ap = argmax != nullptr ? argmax + plane * out_plane : nullptr;
+  for (int64_t plane = 0; plane < planes; ++plane)
     for (int64_t d = 0; d < od; ++d) {
       const Taps td = taps(p, 0, d);
       for (int64_t h = 0; h < oh; ++h) {
         const Taps th = taps(p, 1, h);
-        for (int64_t w = 0; w < ow; ++w) {
-          const Taps tw = taps(p, 2, w);
-          T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
-                                                        : std::numeric_limits<T>::lowest();
-          int64_t best_index = -1;
-          for (int64_t kd = td.lo; kd < td.hi; ++kd) {
-            const int64_t id = td.start + kd * p.dilation[0];
-            for (int64_t kh = th.lo; kh < th.hi; ++kh) {
-              const int64_t row = (id * p.in[1] + th.start + kh * p.dilation[1]) * p.in[2];
-              for (int64_t kw = tw.lo; kw < tw.hi; ++kw) {
-                const int64_t index = row + tw.start + kw * p.dilation[2];
-                if (best_index < 0 || xp[index] > best) {
-                  best = xp[index];
-                  best_index = index;
-                }
-              }
-            }
-          }
-          const int64_t o = (d * oh + h) * ow + w;
-          yp[o] = best;
-          if (ap != nullptr) ap[o] = best_index;
-        }
+        for (int64_t w = 0; w < ow; ++w) fn(plane, (d * oh + h) * ow + w, td, th, taps(p, 2, w));
       }
     }
+}
+
+// Calls visit(index) for the in-plane index (d*H + h)*W + w of every input element under the window.
+template <typename Visit>
+void for_each_tap(const PoolParams& p, const Taps& td, const Taps& th, const Taps& tw, Visit visit) {
+  for (int64_t kd = td.lo; kd < td.hi; ++kd) {
+    const int64_t id = td.start + kd * p.dilation[0];
+    for (int64_t kh = th.lo; kh < th.hi; ++kh) {
+      const int64_t row = (id * p.in[1] + th.start + kh * p.dilation[1]) * p.in[2];
+      for (int64_t kw = tw.lo; kw < tw.hi; ++kw) visit(row + tw.start + kw * p.dilation[2]);
+    }
   }
+}
+
+template <typename T>
+void maxpool_impl(const PoolParams& p, const T* x, T* y, int64_t* argmax, int threads) {
+  const int64_t in_plane = p.in_plane(), out_plane = p.out_plane();
+  for_each_window(p, threads, [&](int64_t plane, int64_t o, const Taps& td, const Taps& th, const Taps& tw) {
+    const T* xp = x + plane * in_plane;
+    T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+    int64_t best_index = -1;
+    for_each_tap(p, td, th, tw, [&](int64_t index) {
+      if (best_index < 0 || xp[index] > best) {
+        best = xp[index];
+        best_index = index;
+      }
+    });
+    y[plane * out_plane + o] = best;
+    if (argmax != nullptr) argmax[plane * out_plane + o] = best_index;
+  });
 }
 
 // Max pooling over (H, W) planes without dilation or argmax, the common case (the Fashion-MNIST CNN's
@@ -181,34 +187,15 @@ void maxpool_i8(const PoolParams& p, const int8_t* x, int8_t* y, int threads) {
 }
 
 void avgpool_f32(const PoolParams& p, const float* x, float* y, int threads) {
-  const int64_t planes = p.batch * p.channels, in_plane = p.in_plane(), out_plane = p.out_plane();
-  const int64_t od = p.out(0), oh = p.out(1), ow = p.out(2);
-  const int team = threads_for_work(threads, planes * out_plane * p.kernel[0] * p.kernel[1] * p.kernel[2]);
-#pragma omp parallel for num_threads(team) schedule(static)
-  for (int64_t plane = 0; plane < planes; ++plane) {
+  const int64_t in_plane = p.in_plane(), out_plane = p.out_plane();
+  for_each_window(p, threads, [&](int64_t plane, int64_t o, const Taps& td, const Taps& th, const Taps& tw) {
     const float* xp = x + plane * in_plane;
-    float* yp = y + plane * out_plane;
-    for (int64_t d = 0; d < od; ++d) {
-      const Taps td = taps(p, 0, d);
-      for (int64_t h = 0; h < oh; ++h) {
-        const Taps th = taps(p, 1, h);
-        for (int64_t w = 0; w < ow; ++w) {
-          const Taps tw = taps(p, 2, w);
-          float sum = 0.0f;
-          for (int64_t kd = td.lo; kd < td.hi; ++kd) {
-            const int64_t id = td.start + kd * p.dilation[0];
-            for (int64_t kh = th.lo; kh < th.hi; ++kh) {
-              const int64_t row = (id * p.in[1] + th.start + kh * p.dilation[1]) * p.in[2];
-              for (int64_t kw = tw.lo; kw < tw.hi; ++kw) sum += xp[row + tw.start + kw * p.dilation[2]];
-            }
-          }
-          const int64_t count = p.count_include_pad ? td.with_pad * th.with_pad * tw.with_pad
-                                                    : (td.hi - td.lo) * (th.hi - th.lo) * (tw.hi - tw.lo);
-          yp[(d * oh + h) * ow + w] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
-        }
-      }
-    }
-  }
+    float sum = 0.0f;
+    for_each_tap(p, td, th, tw, [&](int64_t index) { sum += xp[index]; });
+    const int64_t count = p.count_include_pad ? td.with_pad * th.with_pad * tw.with_pad
+                                              : (td.hi - td.lo) * (th.hi - th.lo) * (tw.hi - tw.lo);
+    y[plane * out_plane + o] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
+  });
 }
 
 void global_avgpool_f32(int64_t planes, int64_t plane_size, const float* x, float* y, int threads) {
