@@ -12,6 +12,7 @@ required=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist libonnx-testdata
+  gcc-arm-none-eabi libnewlib-arm-none-eabi
 )
 peers=(python3-torch python3-onnx python3-numpy)
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs tinyopt's benchmarks against their peers and writes bench/results/*.json (bench/README.md).
+# Usage: bench/run.sh BUILD_DIR    (the Makefile's `make bench` has already built BUILD_DIR and installed
+# the peers with scripts/install-deps.sh --peers). Builds nothing. A missing peer is skipped with a
+# message; its columns are then absent from the results. One function per benchmark: add yours to main().
+# Environment: BENCH_ROUNDS (default 3) rounds per benchmark; BENCH_QUICK=1 for short timing loops
+# (trying the pipeline, not for figures).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+build="$(cd "${1:?usage: bench/run.sh BUILD_DIR}" && pwd)"
+results="$here/results"
+work="$build/bench-work"
+rounds="${BENCH_ROUNDS:-3}"
+python=/usr/bin/python3  # Debian's interpreter, which has python3-torch and python3-onnx (DESIGN.md 6)
+
+# --- peer detection: each prints nothing and returns 0 when the peer is usable, else says why ----------
+torch_missing() {
+  if [[ ! -x $python ]]; then echo "$python not found"; return; fi
+  $python -c 'import torch, onnx' 2>/dev/null || echo "python3-torch/python3-onnx not importable by $python"
+}
+onnxruntime_missing() {
+  if ! command -v node >/dev/null; then echo "node not found"; return; fi
+  (cd "$here" && node -e "require('onnxruntime-node')" 2>/dev/null) ||
+    echo "onnxruntime-node not installed in bench/node_modules (scripts/install-deps.sh --peers)"
+}
+
+need_binary() {
+  [[ -x "$build/$1" ]] || { echo "bench: $build/$1 missing (is libbenchmark-dev installed? re-run make bench)" >&2; exit 1; }
+}
+
+# --- float executor vs onnxruntime and PyTorch on the same ONNX models --------------------------------
+bench_float_executor() {
+  echo "== float executor vs onnxruntime and PyTorch ($rounds rounds)"
+  need_binary float_executor_bench
+  local dir="$work/float_executor" load_start skip=() round_args=()
+  rm -rf "$dir" && mkdir -p "$dir"
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  "$build/float_executor_bench" prepare "$dir"
+
+  local ort_reason torch_reason
+  ort_reason="$(onnxruntime_missing)"
+  torch_reason="$(torch_missing)"
+  if [[ -n $ort_reason ]]; then
+    echo "  onnxruntime: skipped ($ort_reason)"
+    skip+=(--skip "onnxruntime=$ort_reason")
+  fi
+  if [[ -n $torch_reason ]]; then
+    echo "  torch: skipped ($torch_reason)"
+    skip+=(--skip "torch=$torch_reason")
+  fi
+
+  local r
+  for ((r = 1; r <= rounds; r++)); do
+    echo "-- round $r/$rounds"
+    local rd="$dir/round$r"
+    mkdir -p "$rd"
+    "$build/float_executor_bench" time "$dir" "$rd/tinyopt.json"
+    if [[ -z $ort_reason ]]; then
+      node "$here/peers/onnxruntime_bench.js" "$dir/manifest.json" "$rd/onnxruntime.json"
+    fi
+    if [[ -z $torch_reason ]]; then
+      $python "$here/peers/torch_bench.py" "$dir/manifest.json" "$rd/torch.json"
+    fi
+    round_args+=(--round "$rd")
+  done
+
+  mkdir -p "$results"
+  local combine=$python
+  [[ -x $combine ]] || combine=python3
+  "$combine" "$here/combine_float_executor.py" --manifest "$dir/manifest.json" "${round_args[@]}" \
+    "${skip[@]}" --build-dir "$build" --load-start "$load_start" --out "$results/float_executor.json"
+  echo "wrote $results/float_executor.json"
+}
+
+main() {
+  bench_float_executor
+}
+
+main
