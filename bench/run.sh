@@ -73,8 +73,20 @@ bench_float_executor() {
   echo "wrote $results/float_executor.json"
 }
 
+# --- where our batch-1 latency goes: each node of the same models timed alone ------------------------
+bench_float_executor_layers() {
+  echo "== float executor per layer (batch 1, 1 thread)"
+  need_binary float_executor_layers
+  local dir="$work/float_executor"
+  [[ -f $dir/manifest.json ]] || { mkdir -p "$dir" && "$build/float_executor_bench" prepare "$dir"; }
+  mkdir -p "$results"
+  "$build/float_executor_layers" "$dir" "$results/float_executor_layers.json"
+  echo "wrote $results/float_executor_layers.json"
+}
+
 main() {
   bench_float_executor
+  bench_float_executor_layers
 }
 
 main

@@ -27,26 +27,34 @@ AttributeProto::AttributeType effective_type(const AttributeProto& proto) {
 
 Attribute attribute_from_proto(const AttributeProto& proto, const TensorSource& source) {
   if (!proto.ref_attr_name().empty()) {
-    throw_bad_input(fmt::format("attribute '{}' refers to a function attribute, which tinyopt does "
-                                "not support", proto.name()));
+    throw_bad_input(
+        fmt::format("attribute '{}' refers to a function attribute, which tinyopt does "
+                    "not support",
+                    proto.name()));
   }
   const auto type = effective_type(proto);
   switch (type) {
-    case AttributeProto::FLOAT: return proto.f();
-    case AttributeProto::INT: return static_cast<int64_t>(proto.i());
-    case AttributeProto::STRING: return proto.s();
-    case AttributeProto::INTS: return std::vector<int64_t>(proto.ints().begin(), proto.ints().end());
-    case AttributeProto::FLOATS: return std::vector<float>(proto.floats().begin(), proto.floats().end());
+    case AttributeProto::FLOAT:
+      return proto.f();
+    case AttributeProto::INT:
+      return static_cast<int64_t>(proto.i());
+    case AttributeProto::STRING:
+      return proto.s();
+    case AttributeProto::INTS:
+      return std::vector<int64_t>(proto.ints().begin(), proto.ints().end());
+    case AttributeProto::FLOATS:
+      return std::vector<float>(proto.floats().begin(), proto.floats().end());
     case AttributeProto::TENSOR:
       return with_error_context(fmt::format("attribute '{}'", proto.name()),
                                 [&] { return tensor_from_proto(proto.t(), source); });
-    default: break;
+    default:
+      break;
   }
   const std::string kind = AttributeProto::AttributeType_IsValid(type)
                                ? AttributeProto::AttributeType_Name(type)
                                : fmt::format("{}", static_cast<int>(type));
-  throw_bad_input(fmt::format("attribute '{}' has kind {}, which tinyopt does not support", proto.name(),
-                              kind));
+  throw_bad_input(
+      fmt::format("attribute '{}' has kind {}, which tinyopt does not support", proto.name(), kind));
 }
 
 AttributeProto attribute_to_proto(const std::string& name, const Attribute& value) {

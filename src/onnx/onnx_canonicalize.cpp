@@ -3,10 +3,10 @@
 // of the model's opset) and leaves it in opset-18 form, or defers it to step 2 when it needs shapes.
 #include "onnx/onnx_canonicalize.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "onnx/onnx_attribute.h"
 #include "tinyopt/core/error.h"
@@ -121,8 +121,9 @@ void auto_pad_to_pads(CanonicalizeContext& ctx, Node& node) {
 void legacy_broadcast(CanonicalizeContext& ctx, Node& node) {
   if (ctx.opset >= 7) return;
   if (node.has_attr("axis")) {
-    throw_bad_input("legacy broadcasting with an 'axis' attribute (opset < 7) is not supported; "
-                    "convert the model to opset >= 7");
+    throw_bad_input(
+        "legacy broadcasting with an 'axis' attribute (opset < 7) is not supported; "
+        "convert the model to opset >= 7");
   }
   node.attrs.erase("broadcast");
 }
@@ -154,8 +155,9 @@ void batch_normalization(CanonicalizeContext& ctx, Node& node) {
   int produced = 0;
   for (const auto& out : node.outputs) produced += out.empty() ? 0 : 1;
   if (produced > 1 && ctx.opset < 14) {
-    throw_bad_input("BatchNormalization with running-statistics outputs (training mode) is not "
-                    "supported; export the model in eval mode");
+    throw_bad_input(
+        "BatchNormalization with running-statistics outputs (training mode) is not "
+        "supported; export the model in eval mode");
   }
 }
 
@@ -165,6 +167,9 @@ void gemm(CanonicalizeContext& ctx, Node& node) {
 
 void pad(CanonicalizeContext& ctx, Node& node) {
   if (ctx.opset >= 11) return;
+  if (ctx.opset < 2) {  // Pad-1 called the attribute `paddings`
+    if (auto paddings = take_attr(node, "paddings")) node.attrs["pads"] = *paddings;
+  }
   if (!node.has_attr("pads")) throw_bad_input("Pad (opset < 11) needs the 'pads' attribute");
   node.inputs.resize(1);
   ints_attr_to_input(ctx, node, "pads", 1);
@@ -177,6 +182,14 @@ void squeeze_unsqueeze(CanonicalizeContext& ctx, Node& node) {
 
 void reduce_mean(CanonicalizeContext& ctx, Node& node) {
   if (ctx.opset < 18) ints_attr_to_input(ctx, node, "axes", 1);
+}
+
+void reshape(CanonicalizeContext& ctx, Node& node) {
+  if (ctx.opset < 5) ints_attr_to_input(ctx, node, "shape", 1);
+}
+
+void concat(CanonicalizeContext& ctx, Node& node) {
+  if (ctx.opset < 4 && !node.has_attr("axis")) node.attrs["axis"] = int64_t{1};  // Concat-1 default
 }
 
 void dropout(CanonicalizeContext& ctx, Node& node) {
@@ -213,11 +226,11 @@ constexpr std::array kRules = {
     OpRule{OpType::kReduceMean, reduce_mean},
     OpRule{OpType::kBatchNormalization, batch_normalization},
     OpRule{OpType::kFlatten, keep},
-    OpRule{OpType::kReshape, keep},
+    OpRule{OpType::kReshape, reshape},
     OpRule{OpType::kSqueeze, squeeze_unsqueeze},
     OpRule{OpType::kUnsqueeze, squeeze_unsqueeze},
     OpRule{OpType::kTranspose, keep},
-    OpRule{OpType::kConcat, keep},
+    OpRule{OpType::kConcat, concat},
     OpRule{OpType::kPad, pad},
     OpRule{OpType::kIdentity, keep},
     OpRule{OpType::kDropout, dropout},
@@ -237,6 +250,7 @@ static_assert(rules_in_enum_order(), "kRules must list OpTypes in enum order");
 }  // namespace
 
 void canonicalize_node(CanonicalizeContext& ctx, Node& node) {
+  if (ctx.opset < 6) node.attrs.erase("consumed_inputs");  // an in-place hint of opsets 1..5, no meaning
   kRules[static_cast<size_t>(node.op)].rule(ctx, node);
   while (!node.inputs.empty() && node.inputs.back().empty()) node.inputs.pop_back();
   while (!node.outputs.empty() && node.outputs.back().empty()) node.outputs.pop_back();

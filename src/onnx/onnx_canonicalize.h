@@ -21,7 +21,7 @@ namespace tinyopt::detail {
 
 struct CanonicalizeContext {
   Graph& graph;
-  int64_t opset;                     // the model's default-domain opset
+  int64_t opset;                          // the model's default-domain opset
   std::vector<std::string> needs_shapes;  // names of nodes waiting for step 2
 
   // Adds an initializer holding `t`, named after the node and its role ("clip1_min"); returns the name.

@@ -10,10 +10,10 @@
 //   3. Stop after the last waiting node; replace the real graph's node list.
 // A legacy Softmax keeps its output shape, so the scratch graph needs no rewrite for it; an auto_pad
 // node gets its new pads in the scratch graph too, since its output shape depends on them.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "onnx/onnx_canonicalize.h"
 #include "tinyopt/core/error.h"
@@ -80,8 +80,10 @@ void finish_auto_pad(const Graph& scratch, Node& node) {
   const auto geometry = pool_geometry(scratch, node);
   const Shape& x = scratch.value(node.inputs.at(0)).shape;
   if (!geometry || x.size() != geometry->kernel.size() + 2) {
-    throw_bad_input(fmt::format("cannot turn auto_pad into pads: input shape {} does not match the "
-                                "kernel", shape_str(x)));
+    throw_bad_input(
+        fmt::format("cannot turn auto_pad into pads: input shape {} does not match the "
+                    "kernel",
+                    shape_str(x)));
   }
   const bool upper = node.attr_string("auto_pad", "") == "SAME_UPPER";
   set_same_pads(node, same_pads(*geometry, Shape(x.begin() + 2, x.end()), upper));
@@ -112,8 +114,8 @@ void finish_legacy_softmax(CanonicalizeContext& ctx, Node node, const Shape& x, 
   g.set_value(value_named(flatten.outputs[0]));
 
   Node reshape = node_named(g.unique_name(node.name + "_reshape"), OpType::kReshape);
-  reshape.inputs = {g.unique_name(result + "_softmax2d"), ctx.add_constant(node, "shape",
-                                                                           Tensor::from_i64({rank}, target))};
+  reshape.inputs = {g.unique_name(result + "_softmax2d"),
+                    ctx.add_constant(node, "shape", Tensor::from_i64({rank}, target))};
   reshape.outputs = {result};
   g.set_value(value_named(reshape.inputs[0]));
 

@@ -5,14 +5,11 @@
 //
 // Opset 17 differs from the IR's opset-18 semantics only in ReduceMean (axes as an attribute) and Pad
 // (no axes input) among tinyopt's ops; exporting at 17 rewrites the first and refuses the second.
-#include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <random>
-
 #include <fmt/format.h>
 
+#include <span>
+
+#include "data/file_bytes.h"
 #include "onnx/onnx_attribute.h"
 #include "onnx/onnx_tensor.h"
 #include "tinyopt/core/error.h"
@@ -25,8 +22,8 @@ namespace {
 void fill_value_info(const Value& v, onnx::ValueInfoProto& info) {
   info.set_name(v.name);
   if (v.dtype == DType::kI4) {
-    throw_bad_input(fmt::format("graph input/output '{}' is int4, which ONNX opset {} cannot declare",
-                                v.name, kCanonicalOpset));
+    throw_bad_input(fmt::format("graph input/output '{}' is int4, which ONNX opset {} cannot declare", v.name,
+                                kCanonicalOpset));
   }
   auto* tt = info.mutable_type()->mutable_tensor_type();
   tt->set_elem_type(detail::onnx_elem_type(v.dtype));
@@ -88,8 +85,8 @@ onnx::ModelProto to_model_proto(const Graph& g, const OnnxExportOptions& options
     if (!value.is_initializer()) continue;
     const Tensor& t = *value.data;
     if (t.dtype() == DType::kI4) int4_names.push_back(name);
-    *gp.add_initializer() = detail::tensor_to_proto(
-        t.dtype() == DType::kI4 ? detail::unpack_int4_to_int8(t) : t, name);
+    *gp.add_initializer() =
+        detail::tensor_to_proto(t.dtype() == DType::kI4 ? detail::unpack_int4_to_int8(t) : t, name);
   }
   for (const auto& name : g.inputs) fill_value_info(g.value(name), *gp.add_input());
   for (const auto& name : g.outputs) fill_value_info(g.value(name), *gp.add_output());
@@ -121,30 +118,9 @@ std::string serialize_message(const Message& message, const std::string& what) {
   return bytes;
 }
 
-// Writes through a temporary file in the same folder and a rename: no partial file is ever visible.
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::random_device seed;
-  const fs::path temp = dir / fmt::format(".{}.tmp{:08x}", target.filename().string(), seed());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw_bad_input(fmt::format("{}: cannot create file in '{}'", path, dir.string()));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      throw_bad_input(fmt::format("{}: write failed (disk full?)", path));
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw_bad_input(fmt::format("{}: cannot replace file: {}", path, ec.message()));
-  }
+// Atomic (temporary file in the same folder + rename): no partial file is ever visible.
+void write_atomically(const std::string& path, const std::string& bytes) {
+  detail::write_file_atomic(path, std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace
@@ -154,11 +130,11 @@ std::string serialize_onnx(const Graph& g, const OnnxExportOptions& options) {
 }
 
 void save_onnx(const Graph& g, const std::string& path, const OnnxExportOptions& options) {
-  write_file_atomically(path, serialize_onnx(g, options));
+  write_atomically(path, serialize_onnx(g, options));
 }
 
 void save_tensor_proto(const Tensor& t, const std::string& name, const std::string& path) {
-  write_file_atomically(path, serialize_message(detail::tensor_to_proto(t, name), "tensor '" + name + "'"));
+  write_atomically(path, serialize_message(detail::tensor_to_proto(t, name), "tensor '" + name + "'"));
 }
 
 }  // namespace tinyopt

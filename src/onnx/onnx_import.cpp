@@ -8,14 +8,14 @@
 //      default domain and an OpType; it gets a unique name and is canonicalized (step 1).
 //   5. Shape-dependent canonicalization (step 2), int4 annotations, shape inference and the verifier.
 // Errors carry "<file>: node '<name>' (op '<op>', opset N): ..." context as they unwind.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
-#include <fmt/format.h>
-
+#include "data/file_bytes.h"
 #include "onnx/onnx_attribute.h"
 #include "onnx/onnx_canonicalize.h"
 #include "onnx/onnx_tensor.h"
@@ -40,15 +40,12 @@ std::string supported_op_list() {
   return list + ", Constant";
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw_bad_input(path + ": is a folder, not an ONNX file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_bad_input(path + ": cannot open file");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw_bad_input(path + ": read error");
-  return std::move(bytes).str();
+// The file's bytes (gzip-compressed files are inflated), refusing files beyond protobuf's 2 GiB limit.
+std::string read_protobuf_file(const std::string& path) {
+  constexpr uint64_t kMaxBytes = uint64_t{INT32_MAX};
+  const detail::FileBytes file = detail::read_file_bytes(path, kMaxBytes);
+  if (file.has_more) throw_bad_input(path + ": larger than protobuf's 2 GiB limit");
+  return std::string(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
 }
 
 int64_t default_domain_opset(const onnx::ModelProto& model) {
@@ -62,7 +59,8 @@ int64_t default_domain_opset(const onnx::ModelProto& model) {
 // -1 for unknown or symbolic dims.
 Shape shape_from_proto(const onnx::TensorShapeProto& shape) {
   Shape out;
-  for (const auto& d : shape.dim()) out.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+  for (const auto& d : shape.dim())
+    out.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
   return out;
 }
 
@@ -83,27 +81,40 @@ Value value_from_info(const onnx::ValueInfoProto& info, bool need_shape) {
   if (tt.has_shape()) {
     v.shape = shape_from_proto(tt.shape());
   } else if (need_shape) {
-    throw_bad_input(fmt::format("graph input '{}' has no shape; tinyopt needs the rank of every input",
-                                info.name()));
+    throw_bad_input(
+        fmt::format("graph input '{}' has no shape; tinyopt needs the rank of every input", info.name()));
   }
   return v;
 }
 
-// infer_shapes() with a dynamic (-1) batch kept: inference runs at batch 1 and 2, and a leading dim
-// that follows the batch (while the others do not) is recorded as -1, as on the graph inputs. A model
-// that only works at batch 1 (e.g. a Reshape to a fixed [1, ...]) keeps its batch-1 shapes.
+// infer_shapes(), tolerating shapes that depend on runtime values (a Reshape whose shape is a graph
+// input): inference stops at the first such node and later values keep an unknown (empty) shape, as
+// the verifier allows. Returns false when it stopped early.
+bool infer_static_shapes(Graph& graph, int64_t batch) {
+  try {
+    infer_shapes(graph, batch);
+    return true;
+  } catch (const Error& e) {
+    if (std::string(e.what()).find("must be a constant") == std::string::npos) throw;
+    return false;
+  }
+}
+
+// infer_static_shapes() with a dynamic (-1) batch kept: inference runs at batch 1 and 2, and a leading
+// dim that follows the batch (while the others do not) is recorded as -1, as on the graph inputs. A
+// model that only works at batch 1 (e.g. a Reshape to a fixed [1, ...]) keeps its batch-1 shapes.
 void infer_shapes_keeping_batch(Graph& graph) {
   std::vector<Shape> input_shapes;
   for (const auto& name : graph.inputs) input_shapes.push_back(graph.value(name).shape);
   Graph batch2 = graph;
-  infer_shapes(graph, 1);
+  infer_static_shapes(graph, 1);
   for (size_t i = 0; i < graph.inputs.size(); ++i) graph.value(graph.inputs[i]).shape = input_shapes[i];
   if (std::none_of(input_shapes.begin(), input_shapes.end(),
                    [](const Shape& s) { return !s.empty() && s[0] < 0; })) {
     return;
   }
   try {
-    infer_shapes(batch2, 2);
+    infer_static_shapes(batch2, 2);
   } catch (const Error&) {
     return;
   }
@@ -120,8 +131,7 @@ void infer_shapes_keeping_batch(Graph& graph) {
 
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, std::string origin)
-      : model_(model), origin_(std::move(origin)) {
+  Importer(const onnx::ModelProto& model, std::string origin) : model_(model), origin_(std::move(origin)) {
     source_.model_dir = std::filesystem::path(origin_).parent_path().string();
     if (source_.model_dir.empty()) source_.model_dir = ".";
   }
@@ -130,9 +140,10 @@ class Importer {
     const onnx::GraphProto& gp = model_.graph();
     opset_ = default_domain_opset(model_);
     if (opset_ < kOldestImportOpset || opset_ > kCanonicalOpset) {
-      throw_bad_input(fmt::format("opset {} is not supported (tinyopt reads opsets {}..{}); convert the "
-                                  "model with onnx.version_converter", opset_, kOldestImportOpset,
-                                  kCanonicalOpset));
+      throw_bad_input(
+          fmt::format("opset {} is not supported (tinyopt reads opsets {}..{}); convert the "
+                      "model with onnx.version_converter",
+                      opset_, kOldestImportOpset, kCanonicalOpset));
     }
     if (gp.node_size() == 0) throw_bad_input("the graph has no nodes");
     if (gp.sparse_initializer_size() > 0) throw_bad_input("sparse initializers are not supported");
@@ -156,7 +167,8 @@ class Importer {
   void read_initializers(const onnx::GraphProto& gp) {
     for (const auto& t : gp.initializer()) {
       if (t.name().empty()) throw_bad_input("an initializer has no name");
-      if (graph_.has_value(t.name())) throw_bad_input(fmt::format("initializer '{}' is defined twice", t.name()));
+      if (graph_.has_value(t.name()))
+        throw_bad_input(fmt::format("initializer '{}' is defined twice", t.name()));
       graph_.add_initializer(t.name(), detail::tensor_from_proto(t, source_));
     }
   }
@@ -196,16 +208,19 @@ class Importer {
     const std::string name = node_name(np, index);
     const auto op = op_from_name(np.op_type());
     if (!op && np.op_type() != "Constant" && (np.domain().empty() || np.domain() == "ai.onnx")) {
-      throw_bad_input(node_context(np, name) + " is not supported by tinyopt; supported ops: " +
-                      supported_op_list());
+      throw_bad_input(node_context(np, name) +
+                      " is not supported by tinyopt; supported ops: " + supported_op_list());
     }
     with_error_context(node_context(np, name), [&] {
       if (!np.domain().empty() && np.domain() != "ai.onnx") {
-        throw_bad_input(fmt::format("domain '{}' is not supported; tinyopt reads only the default ONNX "
-                                    "domain", np.domain()));
+        throw_bad_input(
+            fmt::format("domain '{}' is not supported; tinyopt reads only the default ONNX "
+                        "domain",
+                        np.domain()));
       }
       for (const auto& out : np.output()) {
-        if (!out.empty() && graph_.has_value(out)) throw_bad_input(fmt::format("value '{}' is produced twice", out));
+        if (!out.empty() && graph_.has_value(out))
+          throw_bad_input(fmt::format("value '{}' is produced twice", out));
       }
       if (np.op_type() == "Constant") return read_constant(np);
       Node node = node_named(name, *op);
@@ -241,8 +256,10 @@ class Importer {
     } else if (a.name() == "value_ints") {
       t = Tensor::from_i64({a.ints_size()}, std::vector<int64_t>(a.ints().begin(), a.ints().end()));
     } else {
-      throw_bad_input(fmt::format("Constant attribute '{}' is not supported (supported: value, "
-                                  "value_float(s), value_int(s))", a.name()));
+      throw_bad_input(
+          fmt::format("Constant attribute '{}' is not supported (supported: value, "
+                      "value_float(s), value_int(s))",
+                      a.name()));
     }
     graph_.add_initializer(np.output(0), std::move(t));
   }
@@ -297,10 +314,10 @@ Graph parse_onnx(std::string_view bytes, const std::string& origin) {
   });
 }
 
-Graph load_onnx(const std::string& path) { return parse_onnx(read_whole_file(path), path); }
+Graph load_onnx(const std::string& path) { return parse_onnx(read_protobuf_file(path), path); }
 
 Tensor load_tensor_proto(const std::string& path) {
-  const std::string bytes = read_whole_file(path);
+  const std::string bytes = read_protobuf_file(path);
   return with_error_context(path, [&] {
     onnx::TensorProto proto;
     if (bytes.empty() || !proto.ParseFromString(bytes)) {

@@ -3,13 +3,13 @@
 // allocation.
 #include "onnx/onnx_tensor.h"
 
+#include <fmt/format.h>
+
 #include <bit>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "tinyopt/core/error.h"
 
@@ -82,14 +82,13 @@ std::string read_external(const TensorProto& proto, const TensorSource& source, 
   const fs::path root = fs::weakly_canonical(dir, ec);
   const auto [root_end, file_it] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
   if (ec || root_end != root.end()) {
-    fail(proto.name(), fmt::format("external data location '{}' resolves outside the model's folder",
-                                   location));
+    fail(proto.name(),
+         fmt::format("external data location '{}' resolves outside the model's folder", location));
   }
   const uint64_t offset = parse_u64(proto, "offset");
   const uint64_t length = parse_u64(proto, "length");
   if (!external_entry(proto, "length").empty() && length != expected) {
-    fail(proto.name(), fmt::format("external data length is {} bytes, the dims need {}", length,
-                                   expected));
+    fail(proto.name(), fmt::format("external data length is {} bytes, the dims need {}", length, expected));
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) fail(proto.name(), fmt::format("cannot open external data file '{}'", file.string()));
@@ -97,7 +96,8 @@ std::string read_external(const TensorProto& proto, const TensorSource& source, 
   const auto size = static_cast<uint64_t>(in.tellg());
   if (offset > size || size - offset < expected) {
     fail(proto.name(), fmt::format("external data file '{}' has {} bytes, the tensor needs {} at "
-                                   "offset {}", file.string(), size, expected, offset));
+                                   "offset {}",
+                                   file.string(), size, expected, offset));
   }
   std::string bytes(expected, '\0');
   in.seekg(static_cast<std::streamoff>(offset));
@@ -112,8 +112,7 @@ void copy_int32_field(const TensorProto& proto, Tensor& t) {
   for (int i = 0; i < proto.int32_data_size(); ++i) {
     const int32_t v = proto.int32_data(i);
     if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
-      fail(proto.name(), fmt::format("value {} at index {} does not fit {}", v, i,
-                                     dtype_name(t.dtype())));
+      fail(proto.name(), fmt::format("value {} at index {} does not fit {}", v, i, dtype_name(t.dtype())));
     }
     out[i] = static_cast<T>(v);
   }
@@ -123,8 +122,8 @@ void fill_from_typed_fields(const TensorProto& proto, Tensor& t) {
   const int64_t numel = t.numel();
   auto check_count = [&](int have, int64_t want, const char* field) {
     if (have != want) {
-      fail(proto.name(), fmt::format("{} has {} values, dims {} need {}", field, have,
-                                     shape_str(t.shape()), want));
+      fail(proto.name(),
+           fmt::format("{} has {} values, dims {} need {}", field, have, shape_str(t.shape()), want));
     }
   };
   switch (t.dtype()) {
@@ -147,14 +146,19 @@ void fill_from_typed_fields(const TensorProto& proto, Tensor& t) {
   }
   check_count(proto.int32_data_size(), numel, "int32_data");
   switch (t.dtype()) {
-    case DType::kI8: return copy_int32_field<int8_t>(proto, t);
-    case DType::kU8: return copy_int32_field<uint8_t>(proto, t);
-    case DType::kI16: return copy_int32_field<int16_t>(proto, t);
-    case DType::kI32: return copy_int32_field<int32_t>(proto, t);
+    case DType::kI8:
+      return copy_int32_field<int8_t>(proto, t);
+    case DType::kU8:
+      return copy_int32_field<uint8_t>(proto, t);
+    case DType::kI16:
+      return copy_int32_field<int16_t>(proto, t);
+    case DType::kI32:
+      return copy_int32_field<int32_t>(proto, t);
     case DType::kBool:
       for (int i = 0; i < proto.int32_data_size(); ++i) t.bytes()[i] = proto.int32_data(i) != 0;
       return;
-    default: throw_internal("unhandled dtype in fill_from_typed_fields");
+    default:
+      throw_internal("unhandled dtype in fill_from_typed_fields");
   }
 }
 
@@ -162,14 +166,22 @@ void fill_from_typed_fields(const TensorProto& proto, Tensor& t) {
 
 int32_t onnx_elem_type(DType t) {
   switch (t) {
-    case DType::kF32: return TensorProto::FLOAT;
-    case DType::kI8: return TensorProto::INT8;
-    case DType::kU8: return TensorProto::UINT8;
-    case DType::kI16: return TensorProto::INT16;
-    case DType::kI32: return TensorProto::INT32;
-    case DType::kI64: return TensorProto::INT64;
-    case DType::kI4: return kOnnxInt4;
-    case DType::kBool: return TensorProto::BOOL;
+    case DType::kF32:
+      return TensorProto::FLOAT;
+    case DType::kI8:
+      return TensorProto::INT8;
+    case DType::kU8:
+      return TensorProto::UINT8;
+    case DType::kI16:
+      return TensorProto::INT16;
+    case DType::kI32:
+      return TensorProto::INT32;
+    case DType::kI64:
+      return TensorProto::INT64;
+    case DType::kI4:
+      return kOnnxInt4;
+    case DType::kBool:
+      return TensorProto::BOOL;
   }
   throw_internal("unknown DType");
 }
@@ -207,9 +219,8 @@ Tensor tensor_from_proto(const TensorProto& proto, const TensorSource& source) {
     if (nbytes != 0) std::memcpy(t.bytes(), bytes.data(), nbytes);
   } else if (proto.has_raw_data()) {
     if (proto.raw_data().size() != nbytes) {
-      fail(proto.name(), fmt::format("raw_data has {} bytes, dims {} of {} need {}",
-                                     proto.raw_data().size(), shape_str(t.shape()),
-                                     dtype_name(*dtype), nbytes));
+      fail(proto.name(), fmt::format("raw_data has {} bytes, dims {} of {} need {}", proto.raw_data().size(),
+                                     shape_str(t.shape()), dtype_name(*dtype), nbytes));
     }
     if (nbytes != 0) std::memcpy(t.bytes(), proto.raw_data().data(), nbytes);
   } else {
@@ -243,14 +254,15 @@ Tensor unpack_int4_to_int8(const Tensor& t) {
 
 Tensor pack_int8_to_int4(const Tensor& t, const std::string& name) {
   if (t.dtype() != DType::kI8) {
-    fail(name, fmt::format("listed as an int4 tensor but stored as {}, expected INT8", dtype_name(t.dtype())));
+    fail(name,
+         fmt::format("listed as an int4 tensor but stored as {}, expected INT8", dtype_name(t.dtype())));
   }
   Tensor out(DType::kI4, t.shape());
   const int8_t* src = t.data<int8_t>();
   for (int64_t i = 0; i < t.numel(); ++i) {
     if (src[i] < -8 || src[i] > 7) {
-      fail(name, fmt::format("listed as an int4 tensor but value {} at index {} is outside [-8, 7]",
-                             src[i], i));
+      fail(name,
+           fmt::format("listed as an int4 tensor but value {} at index {} is outside [-8, 7]", src[i], i));
     }
     const auto nibble = static_cast<uint8_t>(src[i] & 0x0F);
     out.bytes()[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? nibble : nibble << 4);

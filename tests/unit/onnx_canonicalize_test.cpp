@@ -144,6 +144,31 @@ TEST(OnnxCanonicalize, AutoPadBecomesPads) {
   EXPECT_EQ(g.value("y").shape, (Shape{1, 2, 3, 2}));
 }
 
+TEST(OnnxCanonicalize, Opset1Forms) {
+  OnnxModelBuilder b(1);
+  b.input("x", {2, 3}).input("z", {2, 3}).output("y");
+  testing::attr_ints(b.node("Relu", {"x"}, {"r"}, "relu"), "consumed_inputs", {0});
+  b.node("Concat", {"r", "z"}, {"c"}, "concat");  // Concat-1: axis defaults to 1
+  testing::attr_ints(b.node("Reshape", {"c"}, {"y"}, "reshape"), "shape", {3, 4});
+  const Graph g = parse_onnx(b.bytes(), "opset1.onnx");
+  EXPECT_TRUE(g.nodes[0].attrs.empty());
+  EXPECT_EQ(g.nodes[1].attr_int("axis", -1), 1);
+  EXPECT_EQ(ints(g, g.nodes[2].inputs.at(1)), (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(g.value("c").shape, (Shape{2, 6}));
+  EXPECT_EQ(g.value("y").shape, (Shape{3, 4}));
+}
+
+TEST(OnnxCanonicalize, RuntimeShapeInputsLeaveShapesUnknown) {
+  OnnxModelBuilder b(14);  // as in the ONNX node tests: Reshape's shape is a graph input
+  b.input("x", {2, 3}).input("shape", {2}, onnx::TensorProto::INT64).output("y");
+  b.node("Reshape", {"x", "shape"}, {"r"}, "reshape");
+  b.node("Relu", {"r"}, {"y"}, "relu");
+  const Graph g = parse_onnx(b.bytes(), "reshape.onnx");
+  EXPECT_EQ(g.inputs, (std::vector<std::string>{"x", "shape"}));
+  EXPECT_EQ(g.value("shape").dtype, DType::kI64);
+  EXPECT_TRUE(g.value("r").shape.empty());  // unknown until run time
+}
+
 std::string import_error(const std::string& bytes) {
   try {
     parse_onnx(bytes, "legacy.onnx");

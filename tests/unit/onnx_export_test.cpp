@@ -19,6 +19,35 @@ Graph round_trip(const Graph& g, const OnnxExportOptions& options = {}) {
   return parse_onnx(serialize_onnx(g, options), "round_trip.onnx");
 }
 
+// A QDQ model as the quantizer writes it: uint8 activations per tensor, int4 weights per output channel
+// (INT4 in the file, so export stores them as INT8 + the metadata annotation), int32 bias.
+OnnxModelBuilder qdq_conv_onnx() {
+  OnnxModelBuilder b(13);
+  b.input("x", {-1, 2, 4, 4}).output("y");
+  b.initializer("x_scale", Tensor::scalar_f32(0.02f));
+  Tensor zp(DType::kU8, {});
+  zp.data<uint8_t>()[0] = 128;
+  b.initializer("x_zp", zp);
+  onnx::TensorProto w;  // 3x2x1x1 int4 weights, two per byte
+  w.set_name("w_q");
+  w.set_data_type(22);
+  for (int64_t d : {3, 2, 1, 1}) w.add_dims(d);
+  w.set_raw_data(std::string("\x71\x9F\x2E", 3));
+  b.initializer(w);
+  b.initializer("w_scale", Tensor::from_f32({3}, std::vector<float>{0.1f, 0.2f, 0.3f}));
+  Tensor w_zp(DType::kI8, {3});
+  b.initializer("w_zp", w_zp);
+  Tensor bias(DType::kI32, {3});
+  bias.data<int32_t>()[1] = 5;
+  b.initializer("b_q", bias).initializer("b_scale", Tensor::from_f32({3}, std::vector<float>{2e-3f, 4e-3f, 6e-3f}));
+  b.node("QuantizeLinear", {"x", "x_scale", "x_zp"}, {"xq"}, "quant_x");
+  b.node("DequantizeLinear", {"xq", "x_scale", "x_zp"}, {"xd"}, "dequant_x");
+  testing::attr_int(b.node("DequantizeLinear", {"w_q", "w_scale", "w_zp"}, {"wd"}, "dequant_w"), "axis", 0);
+  testing::attr_int(b.node("DequantizeLinear", {"b_q", "b_scale"}, {"bd"}, "dequant_b"), "axis", 0);
+  b.node("Conv", {"xd", "wd", "bd"}, {"y"}, "conv");
+  return b;
+}
+
 // Models covering every canonicalization: legacy opsets in, opset 18 out.
 std::vector<std::pair<std::string, std::string>> sample_models() {
   std::vector<std::pair<std::string, std::string>> models;
@@ -35,6 +64,7 @@ std::vector<std::pair<std::string, std::string>> sample_models() {
   auto& mean = legacy.node("ReduceMean", {"sm"}, {"y"}, "mean");
   testing::attr_ints(mean, "axes", {2, 3});
   models.emplace_back("legacy_opset10", legacy.bytes());
+  models.emplace_back("qdq_int4_weights", qdq_conv_onnx().bytes());
   return models;
 }
 
@@ -115,7 +145,8 @@ TEST(OnnxExport, PassesOnnxChecker) {
   // Debian's onnx 1.12 knows opsets up to 17 only: there, ReduceMean-18's axes input would be rejected,
   // so such graphs are checked in their opset-17 form.
   const bool checker_knows_18 =
-      testing::run_command("/usr/bin/python3 -c 'import onnx,sys; sys.exit(onnx.defs.onnx_opset_version() < 18)'")
+      testing::run_command(
+          "/usr/bin/python3 -c 'import onnx,sys; sys.exit(onnx.defs.onnx_opset_version() < 18)'")
           .exit_code == 0;
   std::string paths;
   for (const auto& [name, bytes] : sample_models()) {
@@ -130,7 +161,8 @@ TEST(OnnxExport, PassesOnnxChecker) {
       "/usr/bin/python3 -c 'import onnx, sys\n"
       "for p in sys.argv[1:]:\n"
       "    onnx.checker.check_model(onnx.load(p), full_check=True)\n"
-      "    print(\"ok\", p)' " + paths);
+      "    print(\"ok\", p)' " +
+      paths);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 

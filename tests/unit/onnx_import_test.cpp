@@ -29,10 +29,10 @@ const Node& node_named(const Graph& g, const std::string& name) {
 
 TEST(OnnxImport, HandBuiltCnn) {
   const Graph g = parse_onnx(testing::small_cnn_onnx(13).bytes(), "cnn.onnx");
-  EXPECT_EQ(ops_of(g), (std::vector<OpType>{OpType::kConv, OpType::kBatchNormalization, OpType::kRelu,
-                                            OpType::kMaxPool, OpType::kConv, OpType::kClip,
-                                            OpType::kGlobalAveragePool, OpType::kFlatten, OpType::kGemm,
-                                            OpType::kSoftmax}));
+  EXPECT_EQ(ops_of(g),
+            (std::vector<OpType>{OpType::kConv, OpType::kBatchNormalization, OpType::kRelu, OpType::kMaxPool,
+                                 OpType::kConv, OpType::kClip, OpType::kGlobalAveragePool, OpType::kFlatten,
+                                 OpType::kGemm, OpType::kSoftmax}));
   EXPECT_EQ(g.opset, kCanonicalOpset);
   EXPECT_EQ(g.inputs, std::vector<std::string>{"x"});  // initializers are not inputs
   EXPECT_EQ(g.outputs, std::vector<std::string>{"y"});
@@ -182,8 +182,9 @@ TEST(OnnxImport, InitializersListedAsInputsAreNotInputs) {
 TEST(OnnxImport, ExternalDataInsideTheModelFolder) {
   testing::TempDir dir;
   const Tensor w = testing::ramp_f32({2, 2});
-  testing::write_file(dir.file("weights.bin"),
-                      std::string(8, '\0') + std::string(reinterpret_cast<const char*>(w.bytes()), w.nbytes()));
+  testing::write_file(
+      dir.file("weights.bin"),
+      std::string(8, '\0') + std::string(reinterpret_cast<const char*>(w.bytes()), w.nbytes()));
   OnnxModelBuilder b(13);
   b.input("x", {2, 2}).output("y");
   onnx::TensorProto t;

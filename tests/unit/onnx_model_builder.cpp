@@ -1,9 +1,9 @@
 // OnnxModelBuilder (see onnx_model_builder.h).
 #include "onnx_model_builder.h"
 
-#include <cstring>
-
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 namespace tinyopt::testing {
 
@@ -23,7 +23,8 @@ void fill_info(onnx::ValueInfoProto& info, const std::string& name, const Shape&
   }
 }
 
-onnx::AttributeProto& add_attr(onnx::NodeProto& n, const std::string& key, onnx::AttributeProto::AttributeType t) {
+onnx::AttributeProto& add_attr(onnx::NodeProto& n, const std::string& key,
+                               onnx::AttributeProto::AttributeType t) {
   auto* a = n.add_attribute();
   a->set_name(key);
   a->set_type(t);
@@ -53,10 +54,14 @@ OnnxModelBuilder& OnnxModelBuilder::output(const std::string& name, const Shape&
 OnnxModelBuilder& OnnxModelBuilder::initializer(const std::string& name, const Tensor& t) {
   onnx::TensorProto p;
   p.set_name(name);
-  static constexpr int32_t kOnnxType[] = {onnx::TensorProto::FLOAT, onnx::TensorProto::INT8,
-                                          onnx::TensorProto::UINT8, onnx::TensorProto::INT16,
-                                          onnx::TensorProto::INT32, onnx::TensorProto::INT64,
-                                          22 /* INT4 */,            onnx::TensorProto::BOOL};
+  static constexpr int32_t kOnnxType[] = {onnx::TensorProto::FLOAT,
+                                          onnx::TensorProto::INT8,
+                                          onnx::TensorProto::UINT8,
+                                          onnx::TensorProto::INT16,
+                                          onnx::TensorProto::INT32,
+                                          onnx::TensorProto::INT64,
+                                          22 /* INT4 */,
+                                          onnx::TensorProto::BOOL};
   p.set_data_type(kOnnxType[static_cast<int>(t.dtype())]);
   for (int64_t d : t.shape()) p.add_dims(d);
   p.set_raw_data(t.bytes(), t.nbytes());

@@ -1,13 +1,17 @@
 // Import of real PyTorch exports: a small CNN (conv+bn+relu, maxpool, bn, depthwise conv, relu6, gemm,
 // softmax) exported by Debian's python3-torch at opsets 13 and 17. The test asserts that import succeeds,
-// that our node list matches the file's (Constant nodes aside) and that the dynamic batch survives.
+// that our node list matches the file's (Constant nodes aside), that the dynamic batch survives, and
+// that the FloatExecutor reproduces PyTorch's outputs to 1e-4, also after an export/import round trip.
 // Skipped when /usr/bin/python3 cannot import torch and onnx.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "support/test_support.h"
+#include "tinyopt/exec/float_executor.h"
 #include "tinyopt/onnx/onnx_io.h"
 
 namespace tinyopt {
@@ -96,7 +100,8 @@ void check_import(int opset, const std::string& dir) {
     if (n.op == OpType::kConv && n.attr_int("group", 1) == 8) ++depthwise;
   }
   EXPECT_EQ(ops, file_ops(dir));
-  for (const char* op : {"Conv", "Relu", "MaxPool", "BatchNormalization", "Clip", "Flatten", "Gemm", "Softmax"}) {
+  for (const char* op :
+       {"Conv", "Relu", "MaxPool", "BatchNormalization", "Clip", "Flatten", "Gemm", "Softmax"}) {
     EXPECT_NE(std::find(ops.begin(), ops.end(), op), ops.end()) << op;
   }
   EXPECT_EQ(depthwise, 1);
@@ -106,8 +111,37 @@ void check_import(int opset, const std::string& dir) {
   EXPECT_EQ(g.value(g.outputs[0]).shape, (Shape{-1, 10}));
 }
 
+Tensor read_f32(const std::string& path, const Shape& shape) {
+  const std::string bytes = testing::read_file(path);
+  Tensor t(DType::kF32, shape);
+  EXPECT_EQ(bytes.size(), t.nbytes()) << path;
+  std::memcpy(t.bytes(), bytes.data(), std::min(bytes.size(), t.nbytes()));
+  return t;
+}
+
+void check_outputs_match_torch(const Graph& g, const std::string& dir) {
+  const Tensor x = read_f32(dir + "/input.bin", {2, 1, 28, 28});
+  const Tensor want = read_f32(dir + "/output.bin", {2, 10});
+  FloatExecutor executor(g);
+  const std::vector<Tensor> got = executor.run({x});
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].shape(), want.shape());
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    EXPECT_NEAR(got[0].data<float>()[i], want.data<float>()[i], 1e-4) << "output element " << i;
+  }
+}
+
 TEST_F(OnnxTorch, ImportsOpset13) { check_import(13, opset_dir(13)); }
 TEST_F(OnnxTorch, ImportsOpset17) { check_import(17, opset_dir(17)); }
+
+TEST_F(OnnxTorch, OutputsMatchTorch) {
+  for (int opset : {13, 17}) {
+    SCOPED_TRACE("opset " + std::to_string(opset));
+    const Graph g = load_onnx(opset_dir(opset) + "/model.onnx");
+    check_outputs_match_torch(g, opset_dir(opset));
+    check_outputs_match_torch(parse_onnx(serialize_onnx(g), "round_trip.onnx"), opset_dir(opset));
+  }
+}
 
 }  // namespace
 }  // namespace tinyopt

@@ -1,5 +1,5 @@
 // ONNX import and export: the interchange format of tinyopt (DESIGN.md section 3). Import reads an ONNX
-// model of opset 6..18 (default domain only) and returns a Graph in the canonical IR, whose op semantics
+// model of opset 1..18 (default domain only) and returns a Graph in the canonical IR, whose op semantics
 // are those of ONNX opset 18; export writes such a Graph as an opset-18 ONNX model that passes
 // onnx.checker. This header is the whole public surface; the insides live in src/onnx/.
 //
@@ -9,6 +9,7 @@
 //   - Squeeze/Unsqueeze axes attr (< 13)     -> input 1 (i64 axes)
 //   - ReduceMean axes attr (opset < 18)      -> input 1 (i64 axes)
 //   - Dropout ratio attr (opset < 12)        -> input 1 (f32 scalar); is_test dropped
+//   - Reshape shape attr (opset < 5)         -> input 1 (i64)
 //   - Constant nodes                         -> initializers (value, value_float(s), value_int(s))
 //   - auto_pad of Conv/MaxPool/AveragePool   -> explicit `pads` (needs the input's spatial shape when a
 //                                               stride is > 1; an error names the node otherwise)
@@ -17,8 +18,9 @@
 //         axis;
 //       * otherwise it becomes Flatten(axis) -> Softmax(axis=-1) -> Reshape(inferred input shape, with
 //         -1 for a dynamic batch dimension), so the IR has no legacy Softmax at all. Needs shapes.
-//   - legacy attrs with no meaning in opset 18 are dropped (Add/Sub/Mul/Div `broadcast`, Gemm
-//     `broadcast`, BatchNormalization `is_test`/`spatial`=1); legacy forms that change semantics
+//   - legacy attrs with no meaning in opset 18 are dropped (`consumed_inputs` of opsets < 6, Add/Sub/
+//     Mul/Div/Gemm `broadcast`, BatchNormalization `is_test`/`spatial`=1), Concat-1's default axis 1 is
+//     made explicit and Pad-1's `paddings` is read as `pads`; legacy forms that change semantics
 //     (Add `axis` broadcasting, BatchNormalization spatial=0 or training_mode=1) are refused.
 // ConvTranspose keeps its attributes verbatim (incl. auto_pad, output_shape, output_padding).
 // Every other attribute is kept as read (ONNX names; absent attrs mean ONNX defaults).
@@ -45,7 +47,7 @@ namespace tinyopt {
 // The opset whose semantics the IR follows and which export writes.
 inline constexpr int64_t kCanonicalOpset = 18;
 // Oldest default-domain opset import accepts.
-inline constexpr int64_t kOldestImportOpset = 6;
+inline constexpr int64_t kOldestImportOpset = 1;
 // Metadata key listing kI4 initializers stored as INT8 in an exported file.
 inline constexpr const char* kInt4TensorsMetadataKey = "tinyopt.int4_tensors";
 
