@@ -84,9 +84,20 @@ bench_float_executor_layers() {
   echo "wrote $results/float_executor_layers.json"
 }
 
+# --- runtime kernels: every optimized variant vs its family reference on MLPerf Tiny layer shapes --------
+bench_runtime_kernels() {
+  echo "== runtime kernel variants vs reference ($rounds rounds)"
+  need_binary runtime_kernels_bench
+  mkdir -p "$results"
+  local quick=()
+  [[ -n ${BENCH_QUICK:-} ]] && quick=(--quick)
+  "$build/runtime_kernels_bench" --rounds "$rounds" "${quick[@]}" --json "$results/runtime_kernels.json"
+}
+
 main() {
   bench_float_executor
   bench_float_executor_layers
+  bench_runtime_kernels
 }
 
 main

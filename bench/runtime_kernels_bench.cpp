@@ -4,20 +4,22 @@
 // automatically) is timed in the same run, and its speedup over the family reference is printed.
 // Outputs are checked to be identical to the reference's before timing.
 //
-// Usage: runtime_kernels_bench [--json FILE] [--min-time SECONDS]
-// Timing: the minimum over 7 rounds of the mean time per call within a round (each round >= min-time/7),
-// single thread. Not a test: numbers depend on the machine and its load.
+// Usage: runtime_kernels_bench [--json FILE] [--rounds N] [--quick]
+// Timing: bench_timing.h's protocol (warm-up, then at least min_runs runs and min_seconds, median), single
+// thread; tiny kernels are repeated inside one run so a run lasts >= 20 us. Kernels are interleaved per
+// round and each keeps its best median over the rounds (load on a shared machine only slows a run).
+// Not a test: the numbers depend on the machine and its load (the JSON records the load average).
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_io.h"
+#include "bench_timing.h"
 #include "tinyopt_rt_registry.h"
 
 namespace {
@@ -79,8 +81,8 @@ Data make_data(const Layer& l) {
   const int32_t cout = l.kind == Kind::kDepthwise ? l.cin : l.cout;
   d.input.resize(static_cast<size_t>(l.h) * l.w * l.cin);
   for (auto& v : d.input) v = static_cast<int8_t>(byte(gen));
-  const size_t wcount = l.kind == Kind::kDepthwise ? static_cast<size_t>(kh) * kw * cout
-                                                   : static_cast<size_t>(cout) * kh * kw * l.cin;
+  const size_t wcount =
+      l.kind == Kind::kDepthwise ? static_cast<size_t>(kh) * kw * cout : static_cast<size_t>(cout) * kh * kw * l.cin;
   d.weights.resize(wcount);
   for (auto& v : d.weights) v = static_cast<int8_t>(byte(gen));
   d.bias.assign(static_cast<size_t>(cout), 1000);
@@ -92,7 +94,7 @@ Data make_data(const Layer& l) {
   d.dw = topt_dwconv2d_params{win, 1, q};
   d.dense = topt_dense_params{1, l.cin, l.cout, q};
   d.output.resize(l.kind == Kind::kDense ? static_cast<size_t>(l.cout) : static_cast<size_t>(oh) * ow * cout);
-  d.macs = l.kind == Kind::kDense ? int64_t{l.cin} * l.cout
+  d.macs = l.kind == Kind::kDense       ? int64_t{l.cin} * l.cout
            : l.kind == Kind::kDepthwise ? int64_t{oh} * ow * cout * kh * kw
                                         : int64_t{oh} * ow * cout * kh * kw * l.cin;
   return d;
@@ -102,14 +104,14 @@ Data make_data(const Layer& l) {
 topt_status call(const topt_kernel_info& k, Kind kind, Data& d, std::vector<uint8_t>& scratch, int8_t* out) {
   switch (kind) {
     case Kind::kConv:
-      return reinterpret_cast<topt_conv2d_s8_fn*>(k.run)(&d.conv, d.input.data(), d.weights.data(), d.bias.data(),
-                                                          out, scratch.data());
+      return reinterpret_cast<topt_conv2d_s8_fn*>(k.run)(&d.conv, d.input.data(), d.weights.data(), d.bias.data(), out,
+                                                         scratch.data());
     case Kind::kDepthwise:
-      return reinterpret_cast<topt_dwconv2d_s8_fn*>(k.run)(&d.dw, d.input.data(), d.weights.data(), d.bias.data(),
-                                                            out, scratch.data());
+      return reinterpret_cast<topt_dwconv2d_s8_fn*>(k.run)(&d.dw, d.input.data(), d.weights.data(), d.bias.data(), out,
+                                                           scratch.data());
     case Kind::kDense:
-      return reinterpret_cast<topt_dense_s8_fn*>(k.run)(&d.dense, d.input.data(), d.weights.data(), d.bias.data(),
-                                                         out, scratch.data());
+      return reinterpret_cast<topt_dense_s8_fn*>(k.run)(&d.dense, d.input.data(), d.weights.data(), d.bias.data(), out,
+                                                        scratch.data());
   }
   return TOPT_ERR_UNSUPPORTED;
 }
@@ -130,92 +132,109 @@ bool supports(const topt_kernel_info& k, Kind kind, const Data& d, size_t* scrat
 }
 
 topt_family family_of(Kind kind) {
-  return kind == Kind::kConv ? TOPT_FAMILY_conv2d_s8
-         : kind == Kind::kDepthwise ? TOPT_FAMILY_dwconv2d_s8 : TOPT_FAMILY_dense_s8;
+  return kind == Kind::kConv        ? TOPT_FAMILY_conv2d_s8
+         : kind == Kind::kDepthwise ? TOPT_FAMILY_dwconv2d_s8
+                                    : TOPT_FAMILY_dense_s8;
 }
 
-double seconds_per_call(const std::function<void()>& f, double min_time) {
-  using clock = std::chrono::steady_clock;
-  f();  // warm up
-  int64_t iters = 1;
-  for (;;) {  // calibrate: a round lasts at least min_time / 7
-    const auto t0 = clock::now();
-    for (int64_t i = 0; i < iters; ++i) f();
-    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
-    if (dt >= min_time / 7) break;
-    iters *= 2;
-  }
-  double best = 1e30;
-  for (int round = 0; round < 7; ++round) {
-    const auto t0 = clock::now();
-    for (int64_t i = 0; i < iters; ++i) f();
-    best = std::min(best, std::chrono::duration<double>(clock::now() - t0).count() / static_cast<double>(iters));
-  }
-  return best;
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
 }
+
+struct Measured {
+  const topt_kernel_info* kernel;
+  std::vector<uint8_t> scratch;
+  std::vector<int8_t> out;
+  int reps = 1;        // kernel calls per timed run
+  double best = 1e30;  // best per-round median, seconds per call
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string json_path;
-  double min_time = 0.5;
+  int rounds = 3;
+  tinyopt::bench::TimingProtocol protocol;
+  protocol.min_seconds = 0.3;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
-    else if (!std::strcmp(argv[i], "--min-time") && i + 1 < argc) min_time = std::atof(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: %s [--json FILE] [--min-time SECONDS]\n", argv[0]);
+    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
+      json_path = argv[++i];
+    } else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--quick")) {
+      protocol.warmup = 2;
+      protocol.min_runs = 5;
+      protocol.min_seconds = 0.01;
+    } else {
+      std::fprintf(stderr, "usage: %s [--json FILE] [--rounds N] [--quick]\n", argv[0]);
       return 2;
     }
   }
+  const std::string load_start = load_average();
   size_t count = 0;
   const topt_kernel_info* table = topt_kernels(&count);
-  std::string json = "{\n  \"benchmark\": \"runtime_kernels\",\n  \"unit\": \"microseconds per call, 1 thread\",\n  \"rows\": [\n";
-  bool first_row = true, mismatch = false;
-  std::printf("%-18s %-32s %-26s %10s %8s %8s\n", "model", "layer", "kernel", "us/call", "GMAC/s", "speedup");
+  nlohmann::json rows = nlohmann::json::array();
+  bool mismatch = false;
+  std::printf("%-17s %-30s %-24s %9s %7s %8s\n", "model", "layer", "kernel", "us/call", "GMAC/s", "speedup");
   for (const Layer& l : kLayers) {
     Data d = make_data(l);
-    std::vector<int8_t> reference_out;
-    double reference_s = 0;
-    // the family reference first (it is last in the list), then every other supporting kernel
-    std::vector<const topt_kernel_info*> kernels;
-    for (size_t i = 0; i < count; ++i)
-      if (table[i].family == family_of(l.kind)) kernels.insert(kernels.begin(), &table[i]);
-    for (const topt_kernel_info* k : kernels) {
+    // the family reference first (it is last in the list), then every other kernel supporting the layer
+    std::vector<Measured> kernels;
+    for (size_t i = count; i-- > 0;) {
       size_t scratch_bytes = 0;
-      if (!supports(*k, l.kind, d, &scratch_bytes)) continue;
-      std::vector<uint8_t> scratch(std::max<size_t>(scratch_bytes, 1));
-      std::vector<int8_t> out(d.output.size());
-      if (call(*k, l.kind, d, scratch, out.data()) != TOPT_OK) {
-        std::fprintf(stderr, "%s failed on %s\n", k->name, l.name);
+      if (table[i].family != family_of(l.kind) || !supports(table[i], l.kind, d, &scratch_bytes)) continue;
+      Measured m;
+      m.kernel = &table[i];
+      m.scratch.resize(std::max<size_t>(scratch_bytes, 1));
+      m.out.resize(d.output.size());
+      if (call(table[i], l.kind, d, m.scratch, m.out.data()) != TOPT_OK) {
+        std::fprintf(stderr, "%s failed on %s\n", table[i].name, l.name);
         return 1;
       }
-      const bool is_reference = reference_out.empty();
-      if (is_reference) {
-        reference_out = out;
-      } else if (out != reference_out) {
-        std::fprintf(stderr, "MISMATCH: %s differs from the reference on %s\n", k->name, l.name);
+      if (!kernels.empty() && m.out != kernels.front().out) {
+        std::fprintf(stderr, "MISMATCH: %s differs from the reference on %s\n", table[i].name, l.name);
         mismatch = true;
       }
-      const double s = seconds_per_call([&] { call(*k, l.kind, d, scratch, out.data()); }, min_time);
-      if (is_reference) reference_s = s;
-      const double speedup = reference_s / s;
-      std::printf("%-18s %-32s %-26s %10.2f %8.2f %7.2fx\n", l.model, l.name, k->name, s * 1e6,
-                  static_cast<double>(d.macs) / s * 1e-9, speedup);
-      json += std::string(first_row ? "" : ",\n") + "    {\"model\": \"" + l.model + "\", \"layer\": \"" + l.name +
-              "\", \"kernel\": \"" + k->name + "\", \"macs\": " + std::to_string(d.macs) +
-              ", \"us_per_call\": " + std::to_string(s * 1e6) + ", \"speedup_vs_ref\": " + std::to_string(speedup) +
-              "}";
-      first_row = false;
+      const auto t0 = std::chrono::steady_clock::now();
+      call(table[i], l.kind, d, m.scratch, m.out.data());
+      const double once = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      m.reps = std::max(1, static_cast<int>(20e-6 / std::max(once, 1e-9)));
+      kernels.push_back(std::move(m));
+    }
+    for (int r = 0; r < rounds; ++r) {
+      for (Measured& m : kernels) {
+        const auto t = tinyopt::bench::time_runs(
+            [&] {
+              for (int i = 0; i < m.reps; ++i) call(*m.kernel, l.kind, d, m.scratch, m.out.data());
+            },
+            protocol);
+        m.best = std::min(m.best, t.median_seconds / m.reps);
+      }
+    }
+    for (const Measured& m : kernels) {
+      const double speedup = kernels.front().best / m.best;
+      std::printf("%-17s %-30s %-24s %9.2f %7.2f %7.2fx\n", l.model, l.name, m.kernel->name, m.best * 1e6,
+                  static_cast<double>(d.macs) / m.best * 1e-9, speedup);
+      rows.push_back({{"model", l.model},
+                      {"layer", l.name},
+                      {"kernel", m.kernel->name},
+                      {"macs", d.macs},
+                      {"us_per_call", m.best * 1e6},
+                      {"speedup_vs_reference", speedup}});
     }
   }
-  json += "\n  ]\n}\n";
   if (!json_path.empty()) {
-    const std::string tmp = json_path + ".tmp";
-    std::ofstream(tmp) << json;
-    if (std::rename(tmp.c_str(), json_path.c_str()) != 0) {
-      std::fprintf(stderr, "cannot write %s\n", json_path.c_str());
-      return 1;
-    }
+    tinyopt::bench::write_json(json_path, {{"benchmark", "runtime_kernels"},
+                                           {"what", "each kernel vs its family reference, same run, 1 thread"},
+                                           {"rounds", rounds},
+                                           {"protocol", tinyopt::bench::to_json(protocol)},
+                                           {"load_average_start", load_start},
+                                           {"load_average_end", load_average()},
+                                           {"rows", rows}});
+    std::printf("wrote %s\n", json_path.c_str());
   }
   return mismatch ? 1 : 0;
 }

@@ -30,10 +30,10 @@ extern "C" {
 
 typedef enum {
   TOPT_OK = 0,
-  TOPT_ERR_NULL = 1,        /* a required pointer is NULL */
-  TOPT_ERR_SHAPE = 2,       /* a dimension, stride, pad or count is out of range or inconsistent */
-  TOPT_ERR_QUANT = 3,       /* a zero point, activation range, multiplier or shift is out of range */
-  TOPT_ERR_UNSUPPORTED = 4  /* valid parameters outside this variant's shape class (_supports() is 0) */
+  TOPT_ERR_NULL = 1,       /* a required pointer is NULL */
+  TOPT_ERR_SHAPE = 2,      /* a dimension, stride, pad or count is out of range or inconsistent */
+  TOPT_ERR_QUANT = 3,      /* a zero point, activation range, multiplier or shift is out of range */
+  TOPT_ERR_UNSUPPORTED = 4 /* valid parameters outside this variant's shape class (_supports() is 0) */
 } topt_status;
 
 /* Kernel variants: the instruction set a kernel is written for. */
@@ -71,11 +71,11 @@ typedef struct {
 
 /* Per-output-channel requantization of a conv / depthwise / dense layer. Weights have zero point 0. */
 typedef struct {
-  int32_t input_zero_point;   /* int8: [-128, 127]; int16: 0 */
-  int32_t output_zero_point;  /* int8: [-128, 127]; int16: 0 */
-  int32_t act_min, act_max;   /* fused activation clamp, inside the output dtype's range */
-  const int32_t* multiplier;  /* [C_out] */
-  const int32_t* shift;       /* [C_out] */
+  int32_t input_zero_point;  /* int8: [-128, 127]; int16: 0 */
+  int32_t output_zero_point; /* int8: [-128, 127]; int16: 0 */
+  int32_t act_min, act_max;  /* fused activation clamp, inside the output dtype's range */
+  const int32_t* multiplier; /* [C_out] */
+  const int32_t* shift;      /* [C_out] */
 } topt_channel_quant;
 
 /* ---------------------------------------------------------------------------------------------------
@@ -154,9 +154,9 @@ typedef struct {
  * an input with (zero point == output_zero_point, multiplier 2^30, shift 1) is copied byte for byte. */
 typedef struct {
   int32_t outer, inner;
-  int32_t num_inputs;               /* >= 1 */
-  const int32_t* axis_sizes;        /* [num_inputs], each >= 1 */
-  const int32_t* input_zero_points; /* [num_inputs] */
+  int32_t num_inputs;                /* >= 1 */
+  const int32_t* axis_sizes;         /* [num_inputs], each >= 1 */
+  const int32_t* input_zero_points;  /* [num_inputs] */
   const topt_requant* input_requant; /* [num_inputs] */
   int32_t output_zero_point;
 } topt_concat_params;
@@ -178,17 +178,17 @@ typedef struct {
 typedef struct {
   int32_t count;
   int32_t input_zero_point, output_zero_point;
-  int32_t three;  /* round_half_away(3 / s_in), [1, 2^22] */
-  int32_t six;    /* 2 * three */
+  int32_t three;        /* round_half_away(3 / s_in), [1, 2^22] */
+  int32_t six;          /* 2 * three */
   topt_requant requant; /* qm(s_in / (s_out * six)) */
 } topt_hardswish_params;
 
 /* softmax over the last axis of (rows, row_size); output scale 1/256, zero point -128 (section 8). */
 typedef struct {
-  int32_t rows, row_size;      /* row_size in [1, 4095] */
+  int32_t rows, row_size; /* row_size in [1, 4095] */
   int32_t input_beta_multiplier;
   int32_t input_beta_left_shift; /* [0, 30] */
-  int32_t diff_min;            /* <= 0 */
+  int32_t diff_min;              /* <= 0 */
 } topt_softmax_params;
 
 /* quantize float -> int8 / dequantize int8 -> float (graph boundary; uses float, not libm). */
@@ -208,9 +208,8 @@ typedef struct {
 typedef topt_status topt_conv2d_s8_fn(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter,
                                       const int32_t* bias, int8_t* output, void* scratch);
 /* conv2d_s8w4: as conv2d_s8 with the filter packed int4 (ceil(C_out*KH*KW*C_in / 2) bytes). */
-typedef topt_status topt_conv2d_s8w4_fn(const topt_conv2d_params* p, const int8_t* input,
-                                        const uint8_t* filter, const int32_t* bias, int8_t* output,
-                                        void* scratch);
+typedef topt_status topt_conv2d_s8w4_fn(const topt_conv2d_params* p, const int8_t* input, const uint8_t* filter,
+                                        const int32_t* bias, int8_t* output, void* scratch);
 /* conv2d_s16: int16 activations (zero point 0), int8 filter, int64 bias or NULL. */
 typedef topt_status topt_conv2d_s16_fn(const topt_conv2d_params* p, const int16_t* input, const int8_t* filter,
                                        const int64_t* bias, int16_t* output, void* scratch);
@@ -218,9 +217,8 @@ typedef topt_status topt_conv2d_s16_fn(const topt_conv2d_params* p, const int16_
 typedef topt_status topt_dwconv2d_s8_fn(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter,
                                         const int32_t* bias, int8_t* output, void* scratch);
 /* dwconv2d_s8w4: filter (1,KH,KW,C_out) packed int4. */
-typedef topt_status topt_dwconv2d_s8w4_fn(const topt_dwconv2d_params* p, const int8_t* input,
-                                          const uint8_t* filter, const int32_t* bias, int8_t* output,
-                                          void* scratch);
+typedef topt_status topt_dwconv2d_s8w4_fn(const topt_dwconv2d_params* p, const int8_t* input, const uint8_t* filter,
+                                          const int32_t* bias, int8_t* output, void* scratch);
 /* dense_s8: input (B, I), filter (O, I), bias [O] or NULL, output (B, O). */
 typedef topt_status topt_dense_s8_fn(const topt_dense_params* p, const int8_t* input, const int8_t* filter,
                                      const int32_t* bias, int8_t* output, void* scratch);
@@ -228,20 +226,19 @@ typedef topt_status topt_dense_s8w4_fn(const topt_dense_params* p, const int8_t*
                                        const int32_t* bias, int8_t* output, void* scratch);
 typedef topt_status topt_dense_s16_fn(const topt_dense_params* p, const int16_t* input, const int8_t* filter,
                                       const int64_t* bias, int16_t* output, void* scratch);
-typedef topt_status topt_add_s8_fn(const topt_add_params* p, const int8_t* input1, const int8_t* input2,
-                                   int8_t* output, void* scratch);
+typedef topt_status topt_add_s8_fn(const topt_add_params* p, const int8_t* input1, const int8_t* input2, int8_t* output,
+                                   void* scratch);
 typedef topt_status topt_maxpool2d_s8_fn(const topt_pool2d_params* p, const int8_t* input, int8_t* output,
                                          void* scratch);
 typedef topt_status topt_avgpool2d_s8_fn(const topt_pool2d_params* p, const int8_t* input, int8_t* output,
                                          void* scratch);
-typedef topt_status topt_global_avgpool2d_s8_fn(const topt_global_pool_params* p, const int8_t* input,
-                                                int8_t* output, void* scratch);
+typedef topt_status topt_global_avgpool2d_s8_fn(const topt_global_pool_params* p, const int8_t* input, int8_t* output,
+                                                void* scratch);
 /* concat_s8: inputs[num_inputs]. */
 typedef topt_status topt_concat_s8_fn(const topt_concat_params* p, const int8_t* const* inputs, int8_t* output,
                                       void* scratch);
 typedef topt_status topt_pad_s8_fn(const topt_pad_params* p, const int8_t* input, int8_t* output, void* scratch);
-typedef topt_status topt_clamp_s8_fn(const topt_clamp_params* p, const int8_t* input, int8_t* output,
-                                     void* scratch);
+typedef topt_status topt_clamp_s8_fn(const topt_clamp_params* p, const int8_t* input, int8_t* output, void* scratch);
 typedef topt_status topt_hardswish_s8_fn(const topt_hardswish_params* p, const int8_t* input, int8_t* output,
                                          void* scratch);
 typedef topt_status topt_softmax_s8_fn(const topt_softmax_params* p, const int8_t* input, int8_t* output,
@@ -252,8 +249,8 @@ typedef topt_status topt_dequantize_s8_fn(const topt_quantize_params* p, const i
                                           void* scratch);
 
 /* Companion function types (supports / scratch_bytes) and the family enumeration, from the family list. */
-#define TOPT_FAMILY(family, params_type)                                   \
-  typedef int topt_##family##_supports_fn(const params_type* p);           \
+#define TOPT_FAMILY(family, params_type)                         \
+  typedef int topt_##family##_supports_fn(const params_type* p); \
   typedef size_t topt_##family##_scratch_bytes_fn(const params_type* p);
 #include "tinyopt_rt_families.inc"
 #undef TOPT_FAMILY
@@ -266,15 +263,16 @@ typedef enum {
 } topt_family;
 
 /* Declarations of every kernel variant and its two companions, from the kernel list. */
-#define TOPT_KERNEL(name, family, variant)          \
-  topt_##family##_fn name;                          \
-  topt_##family##_supports_fn name##_supports;      \
+#define TOPT_KERNEL(name, family, variant)     \
+  topt_##family##_fn name;                     \
+  topt_##family##_supports_fn name##_supports; \
   topt_##family##_scratch_bytes_fn name##_scratch_bytes;
 #include "tinyopt_rt_kernels.inc"
 #undef TOPT_KERNEL
 
 /* ---------------------------------------------------------------------------------------------------
- * Parameter validation shared by the variants of a family (docs/numerics.md section 11)
+ * Parameter validation shared by the variants of a family (docs/numerics.md section 11); the families
+ * not listed here validate inside their reference kernel's file.
  * ------------------------------------------------------------------------------------------------- */
 
 typedef enum { TOPT_ACT_S8 = 0, TOPT_ACT_S16 = 1 } topt_act_type;
@@ -283,6 +281,7 @@ topt_status topt_conv2d_params_check(const topt_conv2d_params* p, topt_act_type 
 topt_status topt_dwconv2d_params_check(const topt_dwconv2d_params* p);
 topt_status topt_dense_params_check(const topt_dense_params* p, topt_act_type act);
 topt_status topt_pool2d_params_check(const topt_pool2d_params* p);
+topt_status topt_quantize_params_check(const topt_quantize_params* p);
 
 /* Shape classes of specialized variants (p must have passed its check). */
 /* 1x1 kernel, stride 1, no padding, output H, W == input H, W: a matrix product over pixels. */

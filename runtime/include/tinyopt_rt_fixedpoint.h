@@ -74,8 +74,8 @@ static inline int32_t topt_add_zp_clamp(int32_t v, int32_t zero_point, int32_t a
 }
 
 /* The int8 output stage shared by conv / depthwise / dense / pooling: requantize, add zero point, clamp. */
-static inline int8_t topt_output_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point,
-                                    int32_t act_min, int32_t act_max) {
+static inline int8_t topt_output_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point, int32_t act_min,
+                                    int32_t act_max) {
   return (int8_t)topt_add_zp_clamp(topt_requantize(acc, multiplier, shift), zero_point, act_min, act_max);
 }
 

@@ -27,14 +27,14 @@ typedef struct {
 /* Every kernel compiled into this build, in list order; *count receives the number of rows. */
 const topt_kernel_info* topt_kernels(size_t* count);
 
-#define TOPT_FAMILY(family, params_type)                                                 \
-  typedef struct {                                                                       \
-    const char* name;                                                                    \
-    topt_variant variant;                                                                \
-    topt_##family##_fn* run;                                                             \
-    topt_##family##_supports_fn* supports;                                               \
-    topt_##family##_scratch_bytes_fn* scratch_bytes;                                     \
-  } topt_##family##_kernel;                                                              \
+#define TOPT_FAMILY(family, params_type)                                                     \
+  typedef struct {                                                                           \
+    const char* name;                                                                        \
+    topt_variant variant;                                                                    \
+    topt_##family##_fn* run;                                                                 \
+    topt_##family##_supports_fn* supports;                                                   \
+    topt_##family##_scratch_bytes_fn* scratch_bytes;                                         \
+  } topt_##family##_kernel;                                                                  \
   /* 1 and *out filled when a compiled-in kernel supports p; 0 when none does (p invalid) */ \
   int topt_##family##_select(const params_type* p, topt_##family##_kernel* out);
 #include "tinyopt_rt_families.inc"

@@ -26,8 +26,8 @@ size_t topt_add_s8__ref_scratch_bytes(const topt_add_params* p) {
   return 0;
 }
 
-topt_status topt_add_s8__ref(const topt_add_params* p, const int8_t* input1, const int8_t* input2,
-                             int8_t* output, void* scratch) {
+topt_status topt_add_s8__ref(const topt_add_params* p, const int8_t* input1, const int8_t* input2, int8_t* output,
+                             void* scratch) {
   const topt_status st = check(p);
   int32_t i;
   (void)scratch;
@@ -35,13 +35,13 @@ topt_status topt_add_s8__ref(const topt_add_params* p, const int8_t* input1, con
   if (input1 == NULL || input2 == NULL || output == NULL) return TOPT_ERR_NULL;
   for (i = 0; i < p->count; ++i) {
     /* |q - z| <= 255 and left_shift <= 22: the shifted values stay below 2^30, their sum below 2^31 */
-    const int32_t a = topt_requantize((input1[i] - p->input1_zero_point) * (1 << p->left_shift),
-                                      p->input1.multiplier, p->input1.shift);
-    const int32_t b = topt_requantize((input2[i] - p->input2_zero_point) * (1 << p->left_shift),
-                                      p->input2.multiplier, p->input2.shift);
+    const int32_t a = topt_requantize((input1[i] - p->input1_zero_point) * (1 << p->left_shift), p->input1.multiplier,
+                                      p->input1.shift);
+    const int32_t b = topt_requantize((input2[i] - p->input2_zero_point) * (1 << p->left_shift), p->input2.multiplier,
+                                      p->input2.shift);
     const int32_t sum = topt_sat32((int64_t)a + b);
-    output[i] = topt_output_s8(sum, p->output.multiplier, p->output.shift, p->output_zero_point, p->act_min,
-                               p->act_max);
+    output[i] =
+        topt_output_s8(sum, p->output.multiplier, p->output.shift, p->output_zero_point, p->act_min, p->act_max);
   }
   return TOPT_OK;
 }

@@ -5,6 +5,7 @@
  */
 #include "tinyopt_rt.h"
 #include "tinyopt_rt_fixedpoint.h"
+#include "tinyopt_rt_window.h"
 
 int topt_conv2d_s16__ref_supports(const topt_conv2d_params* p) {
   return topt_conv2d_params_check(p, TOPT_ACT_S16) == TOPT_OK;
@@ -29,25 +30,20 @@ topt_status topt_conv2d_s16__ref(const topt_conv2d_params* p, const int16_t* inp
   for (b = 0; b < w->output.n; ++b) {
     for (oy = 0; oy < w->output.h; ++oy) {
       for (ox = 0; ox < w->output.w; ++ox) {
-        int16_t* out = output + ((b * w->output.h + oy) * w->output.w + ox) * w->output.c;
+        int16_t* out = output + topt_window_out(w, b, oy, ox); /* (C_out) */
         for (oc = 0; oc < w->output.c; ++oc) {
           int64_t acc = 0;
           for (ky = 0; ky < w->kernel_h; ++ky) {
-            const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dilation_h;
-            if (iy < 0 || iy >= w->input.h) continue;
             for (kx = 0; kx < w->kernel_w; ++kx) {
-              const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dilation_w;
-              const int16_t* in_px; /* (C_in) */
-              const int8_t* f;      /* (C_in) */
-              if (ix < 0 || ix >= w->input.w) continue;
-              in_px = input + ((b * w->input.h + iy) * w->input.w + ix) * w->input.c;
-              f = filter + ((oc * w->kernel_h + ky) * w->kernel_w + kx) * w->input.c;
-              for (ic = 0; ic < w->input.c; ++ic) acc += (int64_t)(in_px[ic] * f[ic]);
+              const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx); /* input (b, iy, ix, 0) or -1 */
+              const int8_t* f = filter + ((oc * w->kernel_h + ky) * w->kernel_w + kx) * w->input.c; /* (C_in) */
+              if (in0 < 0) continue;
+              for (ic = 0; ic < w->input.c; ++ic) acc += (int64_t)(input[in0 + ic] * f[ic]);
             }
           }
           if (bias != NULL) acc += bias[oc];
-          out[oc] = (int16_t)topt_clamp64(topt_requantize64(acc, q->multiplier[oc], q->shift[oc]), q->act_min,
-                                          q->act_max);
+          out[oc] =
+              (int16_t)topt_clamp64(topt_requantize64(acc, q->multiplier[oc], q->shift[oc]), q->act_min, q->act_max);
         }
       }
     }

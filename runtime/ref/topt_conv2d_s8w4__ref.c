@@ -5,6 +5,7 @@
  */
 #include "tinyopt_rt.h"
 #include "tinyopt_rt_fixedpoint.h"
+#include "tinyopt_rt_window.h"
 
 int topt_conv2d_s8w4__ref_supports(const topt_conv2d_params* p) {
   return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK;
@@ -29,26 +30,20 @@ topt_status topt_conv2d_s8w4__ref(const topt_conv2d_params* p, const int8_t* inp
   for (b = 0; b < w->output.n; ++b) {
     for (oy = 0; oy < w->output.h; ++oy) {
       for (ox = 0; ox < w->output.w; ++ox) {
-        int8_t* out = output + ((b * w->output.h + oy) * w->output.w + ox) * w->output.c;
+        int8_t* out = output + topt_window_out(w, b, oy, ox); /* (C_out) */
         for (oc = 0; oc < w->output.c; ++oc) {
           int32_t acc = 0;
           for (ky = 0; ky < w->kernel_h; ++ky) {
-            const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dilation_h;
-            if (iy < 0 || iy >= w->input.h) continue;
             for (kx = 0; kx < w->kernel_w; ++kx) {
-              const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dilation_w;
-              const int8_t* in_px; /* (C_in) */
-              int32_t f0;          /* flat index of w[oc, ky, kx, 0] */
-              if (ix < 0 || ix >= w->input.w) continue;
-              in_px = input + ((b * w->input.h + iy) * w->input.w + ix) * w->input.c;
-              f0 = ((oc * w->kernel_h + ky) * w->kernel_w + kx) * w->input.c;
+              const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx); /* input (b, iy, ix, 0) or -1 */
+              const int32_t f0 = ((oc * w->kernel_h + ky) * w->kernel_w + kx) * w->input.c; /* w[oc, ky, kx, 0] */
+              if (in0 < 0) continue;
               for (ic = 0; ic < w->input.c; ++ic)
-                acc += (in_px[ic] - q->input_zero_point) * topt_int4_at(filter, f0 + ic);
+                acc += (input[in0 + ic] - q->input_zero_point) * topt_int4_at(filter, f0 + ic);
             }
           }
           if (bias != NULL) acc += bias[oc];
-          out[oc] = topt_output_s8(acc, q->multiplier[oc], q->shift[oc], q->output_zero_point, q->act_min,
-                                   q->act_max);
+          out[oc] = topt_output_s8(acc, q->multiplier[oc], q->shift[oc], q->output_zero_point, q->act_min, q->act_max);
         }
       }
     }

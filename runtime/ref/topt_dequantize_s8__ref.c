@@ -3,24 +3,15 @@
  */
 #include "tinyopt_rt.h"
 
-static topt_status check(const topt_quantize_params* p) {
-  if (p == NULL) return TOPT_ERR_NULL;
-  if (p->count < 1) return TOPT_ERR_SHAPE;
-  if (!(p->scale > 0.0f) || p->scale > 3.402823466e+38f) return TOPT_ERR_QUANT; /* NaN, <= 0, inf */
-  if (p->zero_point < -128 || p->zero_point > 127) return TOPT_ERR_QUANT;
-  return TOPT_OK;
-}
-
-int topt_dequantize_s8__ref_supports(const topt_quantize_params* p) { return check(p) == TOPT_OK; }
+int topt_dequantize_s8__ref_supports(const topt_quantize_params* p) { return topt_quantize_params_check(p) == TOPT_OK; }
 
 size_t topt_dequantize_s8__ref_scratch_bytes(const topt_quantize_params* p) {
   (void)p;
   return 0;
 }
 
-topt_status topt_dequantize_s8__ref(const topt_quantize_params* p, const int8_t* input, float* output,
-                                    void* scratch) {
-  const topt_status st = check(p);
+topt_status topt_dequantize_s8__ref(const topt_quantize_params* p, const int8_t* input, float* output, void* scratch) {
+  const topt_status st = topt_quantize_params_check(p);
   int32_t i;
   (void)scratch;
   if (st != TOPT_OK) return st;

@@ -5,10 +5,9 @@
  */
 #include "tinyopt_rt.h"
 #include "tinyopt_rt_fixedpoint.h"
+#include "tinyopt_rt_window.h"
 
-int topt_dwconv2d_s8w4__ref_supports(const topt_dwconv2d_params* p) {
-  return topt_dwconv2d_params_check(p) == TOPT_OK;
-}
+int topt_dwconv2d_s8w4__ref_supports(const topt_dwconv2d_params* p) { return topt_dwconv2d_params_check(p) == TOPT_OK; }
 
 size_t topt_dwconv2d_s8w4__ref_scratch_bytes(const topt_dwconv2d_params* p) {
   (void)p;
@@ -16,7 +15,7 @@ size_t topt_dwconv2d_s8w4__ref_scratch_bytes(const topt_dwconv2d_params* p) {
 }
 
 topt_status topt_dwconv2d_s8w4__ref(const topt_dwconv2d_params* p, const int8_t* input, const uint8_t* filter,
-                                  const int32_t* bias, int8_t* output, void* scratch) {
+                                    const int32_t* bias, int8_t* output, void* scratch) {
   const topt_status st = topt_dwconv2d_params_check(p);
   const topt_window2d* w;
   const topt_channel_quant* q;
@@ -29,24 +28,22 @@ topt_status topt_dwconv2d_s8w4__ref(const topt_dwconv2d_params* p, const int8_t*
   for (b = 0; b < w->output.n; ++b) {
     for (oy = 0; oy < w->output.h; ++oy) {
       for (ox = 0; ox < w->output.w; ++ox) {
-        int8_t* out = output + ((b * w->output.h + oy) * w->output.w + ox) * w->output.c;
+        int8_t* out = output + topt_window_out(w, b, oy, ox); /* (C_out) */
         for (ic = 0; ic < w->input.c; ++ic) {
           for (m = 0; m < p->depth_multiplier; ++m) {
             const int32_t oc = ic * p->depth_multiplier + m;
             int32_t acc = 0;
             for (ky = 0; ky < w->kernel_h; ++ky) {
-              const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dilation_h;
-              if (iy < 0 || iy >= w->input.h) continue;
               for (kx = 0; kx < w->kernel_w; ++kx) {
-                const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dilation_w;
-                if (ix < 0 || ix >= w->input.w) continue;
-                acc += (input[((b * w->input.h + iy) * w->input.w + ix) * w->input.c + ic] - q->input_zero_point) *
+                const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx); /* input (b, iy, ix, 0) or -1 */
+                if (in0 < 0) continue;
+                acc += (input[in0 + ic] - q->input_zero_point) *
                        topt_int4_at(filter, (ky * w->kernel_w + kx) * w->output.c + oc);
               }
             }
             if (bias != NULL) acc += bias[oc];
-            out[oc] = topt_output_s8(acc, q->multiplier[oc], q->shift[oc], q->output_zero_point, q->act_min,
-                                     q->act_max);
+            out[oc] =
+                topt_output_s8(acc, q->multiplier[oc], q->shift[oc], q->output_zero_point, q->act_min, q->act_max);
           }
         }
       }

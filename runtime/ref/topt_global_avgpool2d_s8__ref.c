@@ -40,8 +40,8 @@ topt_status topt_global_avgpool2d_s8__ref(const topt_global_pool_params* p, cons
     for (c = 0; c < p->input.c; ++c) {
       int32_t acc = 0;
       for (i = 0; i < hw; ++i) acc += in[i * p->input.c + c] - p->input_zero_point;
-      output[b * p->input.c + c] = topt_output_s8(acc, p->requant.multiplier, p->requant.shift,
-                                                  p->output_zero_point, p->act_min, p->act_max);
+      output[b * p->input.c + c] =
+          topt_output_s8(acc, p->requant.multiplier, p->requant.shift, p->output_zero_point, p->act_min, p->act_max);
     }
   }
   return TOPT_OK;

@@ -23,8 +23,7 @@ size_t topt_hardswish_s8__ref_scratch_bytes(const topt_hardswish_params* p) {
   return 0;
 }
 
-topt_status topt_hardswish_s8__ref(const topt_hardswish_params* p, const int8_t* input, int8_t* output,
-                                   void* scratch) {
+topt_status topt_hardswish_s8__ref(const topt_hardswish_params* p, const int8_t* input, int8_t* output, void* scratch) {
   const topt_status st = check(p);
   int32_t i;
   (void)scratch;

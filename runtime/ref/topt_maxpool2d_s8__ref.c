@@ -5,6 +5,7 @@
  */
 #include "tinyopt_rt.h"
 #include "tinyopt_rt_fixedpoint.h"
+#include "tinyopt_rt_window.h"
 
 int topt_maxpool2d_s8__ref_supports(const topt_pool2d_params* p) { return topt_pool2d_params_check(p) == TOPT_OK; }
 
@@ -13,8 +14,7 @@ size_t topt_maxpool2d_s8__ref_scratch_bytes(const topt_pool2d_params* p) {
   return 0;
 }
 
-topt_status topt_maxpool2d_s8__ref(const topt_pool2d_params* p, const int8_t* input, int8_t* output,
-                                   void* scratch) {
+topt_status topt_maxpool2d_s8__ref(const topt_pool2d_params* p, const int8_t* input, int8_t* output, void* scratch) {
   const topt_status st = topt_pool2d_params_check(p);
   const topt_window2d* w;
   int32_t b, oy, ox, c, ky, kx;
@@ -28,18 +28,15 @@ topt_status topt_maxpool2d_s8__ref(const topt_pool2d_params* p, const int8_t* in
         for (c = 0; c < w->output.c; ++c) {
           int32_t mx = -128;
           for (ky = 0; ky < w->kernel_h; ++ky) {
-            const int32_t iy = oy * w->stride_h - w->pad_top + ky;
-            if (iy < 0 || iy >= w->input.h) continue;
             for (kx = 0; kx < w->kernel_w; ++kx) {
-              const int32_t ix = ox * w->stride_w - w->pad_left + kx;
+              const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx); /* input (b, iy, ix, 0) or -1 */
               int32_t v;
-              if (ix < 0 || ix >= w->input.w) continue;
-              v = input[((b * w->input.h + iy) * w->input.w + ix) * w->input.c + c];
+              if (in0 < 0) continue;
+              v = input[in0 + c];
               if (v > mx) mx = v;
             }
           }
-          output[((b * w->output.h + oy) * w->output.w + ox) * w->output.c + c] =
-              (int8_t)topt_clamp32(mx, p->act_min, p->act_max);
+          output[topt_window_out(w, b, oy, ox) + c] = (int8_t)topt_clamp32(mx, p->act_min, p->act_max);
         }
       }
     }

@@ -46,8 +46,8 @@ topt_status topt_pad_s8__ref(const topt_pad_params* p, const int8_t* input, int8
       const int32_t in_h = oh - p->pad_before[1];
       for (ow = 0; ow < out_w; ++ow) {
         const int32_t in_w = ow - p->pad_before[2];
-        const int inside = in_n >= 0 && in_n < p->input.n && in_h >= 0 && in_h < p->input.h && in_w >= 0 &&
-                           in_w < p->input.w;
+        const int inside =
+            in_n >= 0 && in_n < p->input.n && in_h >= 0 && in_h < p->input.h && in_w >= 0 && in_w < p->input.w;
         int8_t* out = output + ((on * out_h + oh) * out_w + ow) * out_c; /* (C_out) */
         for (oc = 0; oc < out_c; ++oc) {
           const int32_t in_c = oc - p->pad_before[3];

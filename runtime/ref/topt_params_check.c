@@ -7,8 +7,8 @@
  */
 #include "tinyopt_rt.h"
 
-#define TOPT_MAX_K_S8 32896      /* K * 255 * 128 < 2^30: int32 accumulators cannot overflow */
-#define TOPT_MAX_K_S16 16777216  /* K * 32768 * 128 < 2^46 */
+#define TOPT_MAX_K_S8 32896        /* K * 255 * 128 < 2^30: int32 accumulators cannot overflow */
+#define TOPT_MAX_K_S16 16777216    /* K * 32768 * 128 < 2^46 */
 #define TOPT_MAX_EXTENT 1073741824 /* bound on window index arithmetic: fits int32 with room */
 
 static int dims_ok(const topt_dims* d) {
@@ -21,11 +21,11 @@ static topt_status window_check(const topt_window2d* w) {
   if (w->output.n != w->input.n) return TOPT_ERR_SHAPE;
   if (w->kernel_h < 1 || w->kernel_w < 1 || w->stride_h < 1 || w->stride_w < 1) return TOPT_ERR_SHAPE;
   if (w->dilation_h < 1 || w->dilation_w < 1 || w->pad_top < 0 || w->pad_left < 0) return TOPT_ERR_SHAPE;
-  if ((int64_t)(w->output.h - 1) * w->stride_h + (int64_t)(w->kernel_h - 1) * w->dilation_h + w->pad_top +
-          w->input.h > TOPT_MAX_EXTENT)
+  if ((int64_t)(w->output.h - 1) * w->stride_h + (int64_t)(w->kernel_h - 1) * w->dilation_h + w->pad_top + w->input.h >
+      TOPT_MAX_EXTENT)
     return TOPT_ERR_SHAPE;
-  if ((int64_t)(w->output.w - 1) * w->stride_w + (int64_t)(w->kernel_w - 1) * w->dilation_w + w->pad_left +
-          w->input.w > TOPT_MAX_EXTENT)
+  if ((int64_t)(w->output.w - 1) * w->stride_w + (int64_t)(w->kernel_w - 1) * w->dilation_w + w->pad_left + w->input.w >
+      TOPT_MAX_EXTENT)
     return TOPT_ERR_SHAPE;
   return TOPT_OK;
 }

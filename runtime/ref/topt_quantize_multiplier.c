@@ -93,8 +93,7 @@ topt_status topt_hardswish_prepare(double input_scale, int32_t input_zero_point,
   p->six = 2 * p->three;
   p->input_zero_point = input_zero_point;
   p->output_zero_point = output_zero_point;
-  return topt_quantize_multiplier(input_scale / (output_scale * p->six), &p->requant.multiplier,
-                                  &p->requant.shift);
+  return topt_quantize_multiplier(input_scale / (output_scale * p->six), &p->requant.multiplier, &p->requant.shift);
 }
 
 topt_status topt_softmax_prepare(double beta, double input_scale, topt_softmax_params* p) {

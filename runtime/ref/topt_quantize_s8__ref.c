@@ -7,24 +7,15 @@
 #include "tinyopt_rt.h"
 #include "tinyopt_rt_fixedpoint.h"
 
-static topt_status check(const topt_quantize_params* p) {
-  if (p == NULL) return TOPT_ERR_NULL;
-  if (p->count < 1) return TOPT_ERR_SHAPE;
-  if (!(p->scale > 0.0f) || p->scale > 3.402823466e+38f) return TOPT_ERR_QUANT; /* NaN, <= 0, inf */
-  if (p->zero_point < -128 || p->zero_point > 127) return TOPT_ERR_QUANT;
-  return TOPT_OK;
-}
-
-int topt_quantize_s8__ref_supports(const topt_quantize_params* p) { return check(p) == TOPT_OK; }
+int topt_quantize_s8__ref_supports(const topt_quantize_params* p) { return topt_quantize_params_check(p) == TOPT_OK; }
 
 size_t topt_quantize_s8__ref_scratch_bytes(const topt_quantize_params* p) {
   (void)p;
   return 0;
 }
 
-topt_status topt_quantize_s8__ref(const topt_quantize_params* p, const float* input, int8_t* output,
-                                  void* scratch) {
-  const topt_status st = check(p);
+topt_status topt_quantize_s8__ref(const topt_quantize_params* p, const float* input, int8_t* output, void* scratch) {
+  const topt_status st = topt_quantize_params_check(p);
   int32_t i;
   (void)scratch;
   if (st != TOPT_OK) return st;
@@ -39,10 +30,12 @@ topt_status topt_quantize_s8__ref(const topt_quantize_params* p, const float* in
     }
     /* anything beyond +-512 saturates anyway; clamping first keeps the conversion defined */
     v = v > 512.0f ? 512.0f : (v < -512.0f ? -512.0f : v);
-    t = (int32_t)v;         /* truncates toward zero */
-    frac = v - (float)t;    /* exact for |v| <= 512 */
-    if (frac >= 0.5f) ++t;
-    else if (frac <= -0.5f) --t;
+    t = (int32_t)v;      /* truncates toward zero */
+    frac = v - (float)t; /* exact for |v| <= 512 */
+    if (frac >= 0.5f)
+      ++t;
+    else if (frac <= -0.5f)
+      --t;
     output[i] = (int8_t)topt_clamp32(t + p->zero_point, -128, 127);
   }
   return TOPT_OK;

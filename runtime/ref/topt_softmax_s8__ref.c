@@ -44,8 +44,8 @@ static int32_t exp_on_negative_values(int32_t a) {
   };
   const int32_t one_quarter = 1 << 24;
   const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
-  int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
-      sat_mul_pot(a_mod_quarter_minus_one_quarter, 5));
+  int32_t result =
+      exp_on_interval_between_negative_one_quarter_and_0_excl(sat_mul_pot(a_mod_quarter_minus_one_quarter, 5));
   const int32_t remainder = (int32_t)((int64_t)a_mod_quarter_minus_one_quarter - a);
   int32_t k;
   if (a == 0) return INT32_MAX;
@@ -96,8 +96,7 @@ size_t topt_softmax_s8__ref_scratch_bytes(const topt_softmax_params* p) {
   return 0;
 }
 
-topt_status topt_softmax_s8__ref(const topt_softmax_params* p, const int8_t* input, int8_t* output,
-                                 void* scratch) {
+topt_status topt_softmax_s8__ref(const topt_softmax_params* p, const int8_t* input, int8_t* output, void* scratch) {
   const topt_status st = check(p);
   int32_t r, i;
   (void)scratch;

@@ -10,6 +10,7 @@
 #if defined(__AVX2__)
 
 #include "tinyopt_rt_fixedpoint.h"
+#include "tinyopt_rt_window.h"
 #include "topt_x86_internal.h"
 
 #define MAX_TAPS 64 /* kernel_h * kernel_w: up to 8x8, enough for every depthwise layer we know */
@@ -34,13 +35,12 @@ static void block16(const int8_t* input, const int8_t* filter, const int32_t* in
   __m256i acc_lo = _mm256_setzero_si256(), acc_hi = _mm256_setzero_si256();
   int32_t t;
   for (t = 0; t < ntaps; t += 2) {
-    const __m256i x0 = _mm256_sub_epi16(
-        _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(input + in_off[t] + c0))), zp16);
+    const __m256i x0 =
+        _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(input + in_off[t] + c0))), zp16);
     const __m256i v0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(filter + w_off[t] + c0)));
     __m256i x1 = _mm256_setzero_si256(), v1 = _mm256_setzero_si256();
     if (t + 1 < ntaps) {
-      x1 = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(input + in_off[t + 1] + c0))),
-                            zp16);
+      x1 = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(input + in_off[t + 1] + c0))), zp16);
       v1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(filter + w_off[t + 1] + c0)));
     }
     /* per 128-bit half: unpacklo holds channels 0-3 (8-11), unpackhi channels 4-7 (12-15), as tap pairs */
@@ -58,7 +58,8 @@ static __m256i block8(const int8_t* input, const int8_t* filter, const int32_t* 
   __m128i acc_lo = _mm_setzero_si128(), acc_hi = _mm_setzero_si128();
   int32_t t;
   for (t = 0; t < ntaps; t += 2) {
-    const __m128i x0 = _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i*)(input + in_off[t] + c0))), zp16);
+    const __m128i x0 =
+        _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i*)(input + in_off[t] + c0))), zp16);
     const __m128i v0 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i*)(filter + w_off[t] + c0)));
     __m128i x1 = _mm_setzero_si128(), v1 = _mm_setzero_si128();
     if (t + 1 < ntaps) {
@@ -71,10 +72,11 @@ static __m256i block8(const int8_t* input, const int8_t* filter, const int32_t* 
   return _mm256_set_m128i(acc_hi, acc_lo);
 }
 
-static void store8(int8_t* out, __m256i acc, const int32_t* bias, const topt_channel_quant* q, int32_t c0) {
+static void store8(int8_t* out, __m256i acc, const int32_t* bias, const topt_channel_quant* q, int left_shifts,
+                   int32_t c0) {
   if (bias != NULL) acc = _mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i*)(bias + c0)));
   topt_x86_store_s8x8(out + c0, topt_x86_output_s8x8(acc, _mm256_loadu_si256((const __m256i*)(q->multiplier + c0)),
-                                                     _mm256_loadu_si256((const __m256i*)(q->shift + c0)),
+                                                     _mm256_loadu_si256((const __m256i*)(q->shift + c0)), left_shifts,
                                                      q->output_zero_point, q->act_min, q->act_max));
 }
 
@@ -84,42 +86,41 @@ topt_status topt_dwconv2d_s8__x86(const topt_dwconv2d_params* p, const int8_t* i
   const topt_window2d* w;
   const topt_channel_quant* q;
   int32_t b, oy, ox, ky, kx, c;
+  int left_shifts;
   (void)scratch;
   if (st != TOPT_OK) return st;
   if (!shape_class(p)) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL) return TOPT_ERR_NULL;
   w = &p->win;
   q = &p->quant;
+  left_shifts = topt_x86_any_left_shift(q->shift, w->output.c);
   for (b = 0; b < w->output.n; ++b) {
-    const int8_t* in_b = input + b * w->input.h * w->input.w * w->input.c; /* (H, W, C) */
     for (oy = 0; oy < w->output.h; ++oy) {
       for (ox = 0; ox < w->output.w; ++ox) {
-        int8_t* out = output + ((b * w->output.h + oy) * w->output.w + ox) * w->output.c; /* (C) */
+        int8_t* out = output + topt_window_out(w, b, oy, ox); /* (C) */
         int32_t in_off[MAX_TAPS], w_off[MAX_TAPS], ntaps = 0; /* the valid taps, element offsets of channel 0 */
         for (ky = 0; ky < w->kernel_h; ++ky) {
-          const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dilation_h;
-          if (iy < 0 || iy >= w->input.h) continue;
           for (kx = 0; kx < w->kernel_w; ++kx) {
-            const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dilation_w;
-            if (ix < 0 || ix >= w->input.w) continue;
-            in_off[ntaps] = (iy * w->input.w + ix) * w->input.c;
+            const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx);
+            if (in0 < 0) continue;
+            in_off[ntaps] = in0;
             w_off[ntaps] = (ky * w->kernel_w + kx) * w->output.c;
             ++ntaps;
           }
         }
         for (c = 0; c + 16 <= w->output.c; c += 16) {
           __m256i lo, hi;
-          block16(in_b, filter, in_off, w_off, ntaps, c, q->input_zero_point, &lo, &hi);
-          store8(out, lo, bias, q, c);
-          store8(out, hi, bias, q, c + 8);
+          block16(input, filter, in_off, w_off, ntaps, c, q->input_zero_point, &lo, &hi);
+          store8(out, lo, bias, q, left_shifts, c);
+          store8(out, hi, bias, q, left_shifts, c + 8);
         }
         if (c + 8 <= w->output.c) {
-          store8(out, block8(in_b, filter, in_off, w_off, ntaps, c, q->input_zero_point), bias, q, c);
+          store8(out, block8(input, filter, in_off, w_off, ntaps, c, q->input_zero_point), bias, q, left_shifts, c);
           c += 8;
         }
         for (; c < w->output.c; ++c) {
           int32_t acc = bias != NULL ? bias[c] : 0, t;
-          for (t = 0; t < ntaps; ++t) acc += (in_b[in_off[t] + c] - q->input_zero_point) * filter[w_off[t] + c];
+          for (t = 0; t < ntaps; ++t) acc += (input[in_off[t] + c] - q->input_zero_point) * filter[w_off[t] + c];
           out[c] = topt_output_s8(acc, q->multiplier[c], q->shift[c], q->output_zero_point, q->act_min, q->act_max);
         }
       }

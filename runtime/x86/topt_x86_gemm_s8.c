@@ -13,22 +13,6 @@
 
 #include "topt_x86_internal.h"
 
-void topt_x86_widen_s8(const int8_t* src, int32_t n, int32_t zero_point, int16_t* dst, int32_t n_padded) {
-  const __m256i zp16 = _mm256_set1_epi16((int16_t)zero_point);
-  int32_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(src + i)));
-    _mm256_storeu_si256((__m256i*)(dst + i), _mm256_sub_epi16(v, zp16));
-  }
-  if (i + 8 <= n) {
-    const __m128i v = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i*)(src + i)));
-    _mm_storeu_si128((__m128i*)(dst + i), _mm_sub_epi16(v, _mm256_castsi256_si128(zp16)));
-    i += 8;
-  }
-  for (; i < n; ++i) dst[i] = (int16_t)(src[i] - zero_point);
-  for (; i < n_padded; ++i) dst[i] = 0;
-}
-
 void topt_x86_gemm_tail(const int8_t* w, int32_t k, int32_t channels, int16_t* w_tail) {
   const int32_t k16 = k & ~15;
   int32_t c, i;
@@ -56,69 +40,46 @@ static inline __m256i channel_vec(const int32_t* v, int32_t c, int32_t channels)
   }
 }
 
-#define TOPT_MADD(acc, x, wv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, wv))
+/* acc[j] += x0 * v[j] and, for the second row, acc[4 + j] += x1 * v[j]. */
+static inline __attribute__((always_inline)) void madd_2x4(__m256i acc[8], __m256i x0, __m256i x1, const __m256i v[4],
+                                                           const int two_rows) {
+  int j;
+  for (j = 0; j < 4; ++j) {
+    acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(x0, v[j]));
+    if (two_rows) acc[4 + j] = _mm256_add_epi32(acc[4 + j], _mm256_madd_epi16(x1, v[j]));
+  }
+}
 
 /* One 2x4 block. two_rows is a compile-time constant at both call sites, so the second row's work
  * disappears from the single-row instance. */
 static inline __attribute__((always_inline)) void block_2x4(const int16_t* a0, const int16_t* a1, const int8_t* w,
                                                             const int16_t* w_tail, int32_t k, int32_t c,
                                                             int32_t channels, const int32_t* bias,
-                                                            const topt_channel_quant* q, int8_t* out0,
+                                                            const topt_channel_quant* q, int left_shifts, int8_t* out0,
                                                             int8_t* out1, const int two_rows) {
   const int32_t k16 = k & ~15;
-  const int32_t c1 = c + 1 < channels ? c + 1 : channels - 1;
-  const int32_t c2 = c + 2 < channels ? c + 2 : channels - 1;
-  const int32_t c3 = c + 3 < channels ? c + 3 : channels - 1;
-  const int8_t* w0 = w + c * k;
-  const int8_t* w1 = w + c1 * k;
-  const int8_t* w2 = w + c2 * k;
-  const int8_t* w3 = w + c3 * k;
-  __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
-  __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-  __m256i sums;
-  __m128i bytes;
-  int32_t kk;
   const int32_t n = channels - c < 4 ? channels - c : 4;
+  int32_t ch[4], j, kk;
+  __m256i acc[8], v[4], sums;
+  __m128i bytes;
+  for (j = 0; j < 4; ++j) ch[j] = c + j < channels ? c + j : channels - 1; /* past the end: repeat the last */
+  for (j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
   for (kk = 0; kk < k16; kk += 16) {
     const __m256i x0 = _mm256_loadu_si256((const __m256i*)(a0 + kk));
     const __m256i x1 = two_rows ? _mm256_loadu_si256((const __m256i*)(a1 + kk)) : x0;
-    const __m256i v0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w0 + kk)));
-    const __m256i v1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w1 + kk)));
-    const __m256i v2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w2 + kk)));
-    const __m256i v3 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w3 + kk)));
-    TOPT_MADD(a00, x0, v0);
-    TOPT_MADD(a01, x0, v1);
-    TOPT_MADD(a02, x0, v2);
-    TOPT_MADD(a03, x0, v3);
-    if (two_rows) {
-      TOPT_MADD(a10, x1, v0);
-      TOPT_MADD(a11, x1, v1);
-      TOPT_MADD(a12, x1, v2);
-      TOPT_MADD(a13, x1, v3);
-    }
+    for (j = 0; j < 4; ++j) v[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w + ch[j] * k + kk)));
+    madd_2x4(acc, x0, x1, v, two_rows);
   }
   if (k16 < k) {
     const __m256i x0 = _mm256_loadu_si256((const __m256i*)(a0 + k16));
     const __m256i x1 = two_rows ? _mm256_loadu_si256((const __m256i*)(a1 + k16)) : x0;
-    const __m256i v0 = _mm256_loadu_si256((const __m256i*)(w_tail + c * 16));
-    const __m256i v1 = _mm256_loadu_si256((const __m256i*)(w_tail + c1 * 16));
-    const __m256i v2 = _mm256_loadu_si256((const __m256i*)(w_tail + c2 * 16));
-    const __m256i v3 = _mm256_loadu_si256((const __m256i*)(w_tail + c3 * 16));
-    TOPT_MADD(a00, x0, v0);
-    TOPT_MADD(a01, x0, v1);
-    TOPT_MADD(a02, x0, v2);
-    TOPT_MADD(a03, x0, v3);
-    if (two_rows) {
-      TOPT_MADD(a10, x1, v0);
-      TOPT_MADD(a11, x1, v1);
-      TOPT_MADD(a12, x1, v2);
-      TOPT_MADD(a13, x1, v3);
-    }
+    for (j = 0; j < 4; ++j) v[j] = _mm256_loadu_si256((const __m256i*)(w_tail + ch[j] * 16));
+    madd_2x4(acc, x0, x1, v, two_rows);
   }
-  sums = reduce_2x4(a00, a01, a02, a03, a10, a11, a12, a13);
+  sums = reduce_2x4(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
   if (bias != NULL) sums = _mm256_add_epi32(sums, channel_vec(bias, c, channels));
   bytes = topt_x86_output_s8x8(sums, channel_vec(q->multiplier, c, channels), channel_vec(q->shift, c, channels),
-                               q->output_zero_point, q->act_min, q->act_max);
+                               left_shifts, q->output_zero_point, q->act_min, q->act_max);
   if (n == 4) {
     const int32_t lo = _mm_cvtsi128_si32(bytes);
     memcpy(out0 + c, &lo, 4);
@@ -137,17 +98,18 @@ static inline __attribute__((always_inline)) void block_2x4(const int16_t* a0, c
 void topt_x86_gemm_s8(const int16_t* a, int32_t rows, int32_t k_padded, const int8_t* w, const int16_t* w_tail,
                       int32_t k, int32_t channels, const int32_t* bias, const topt_channel_quant* q, int8_t* out,
                       int32_t out_stride) {
+  const int left_shifts = topt_x86_any_left_shift(q->shift, channels);
   int32_t m, c;
   for (m = 0; m + 2 <= rows; m += 2) {
     const int16_t* a0 = a + m * k_padded;
     for (c = 0; c < channels; c += 4)
-      block_2x4(a0, a0 + k_padded, w, w_tail, k, c, channels, bias, q, out + m * out_stride,
+      block_2x4(a0, a0 + k_padded, w, w_tail, k, c, channels, bias, q, left_shifts, out + m * out_stride,
                 out + (m + 1) * out_stride, 1);
   }
   if (m < rows) {
     const int16_t* a0 = a + m * k_padded;
     for (c = 0; c < channels; c += 4)
-      block_2x4(a0, a0, w, w_tail, k, c, channels, bias, q, out + m * out_stride, out + m * out_stride, 0);
+      block_2x4(a0, a0, w, w_tail, k, c, channels, bias, q, left_shifts, out + m * out_stride, out + m * out_stride, 0);
   }
 }
 

@@ -18,8 +18,8 @@ struct CaseRunner {
   std::function<size_t(const Case&)> output_count;
   std::function<std::vector<Out>(const Case&)> expected;  // the naive model
   std::function<topt_status(const Case&, Out*)> reference;
-  std::function<int(const Case&)> supports;               // of the kernel under test
-  std::function<size_t(const Case&)> scratch_bytes;       // of the kernel under test
+  std::function<int(const Case&)> supports;                  // of the kernel under test
+  std::function<size_t(const Case&)> scratch_bytes;          // of the kernel under test
   std::function<topt_status(const Case&, Out*, void*)> run;  // the kernel under test
 
   void check(const char* name, const std::vector<Case>& cases) const {
@@ -27,7 +27,8 @@ struct CaseRunner {
     for (const Case& c : cases) {
       const std::string context = std::string(name) + ": " + describe(c);
       const size_t n = output_count(c);
-      const auto want = run_guarded<Out>(n, [&](Out* out) { return reference(c, out); }, context);
+      const auto want = run_guarded<Out>(
+          n, [&](Out* out) { return reference(c, out); }, context);
       ASSERT_TRUE(same_values(expected(c), want, "naive", "reference", context));
       if (!supports(c)) {
         std::vector<Out> out(n);
@@ -36,7 +37,8 @@ struct CaseRunner {
       }
       ++supported;
       Scratch scratch(scratch_bytes(c));
-      const auto got = run_guarded<Out>(n, [&](Out* out) { return run(c, out, scratch.get()); }, context);
+      const auto got = run_guarded<Out>(
+          n, [&](Out* out) { return run(c, out, scratch.get()); }, context);
       ASSERT_TRUE(same_values(want, got, "reference", name, context));
     }
     EXPECT_GT(supported, 0) << name << " supports none of the test cases";

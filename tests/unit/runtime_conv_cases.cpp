@@ -10,19 +10,19 @@ size_t ConvCase::output_count() const {
 }
 
 topt_channel_quant ConvCase::quant() const {
-  return topt_channel_quant{input_zero_point, output_zero_point, act_min, act_max, requant.multiplier.data(),
-                            requant.shift.data()};
+  return topt_channel_quant{input_zero_point, output_zero_point,         act_min,
+                            act_max,          requant.multiplier.data(), requant.shift.data()};
 }
 
 topt_conv2d_params ConvCase::conv() const { return topt_conv2d_params{win, quant()}; }
 topt_dwconv2d_params ConvCase::dwconv() const { return topt_dwconv2d_params{win, depth_multiplier, quant()}; }
-topt_dense_params ConvCase::dense() const {
-  return topt_dense_params{win.input.n, win.input.c, win.output.c, quant()};
-}
+topt_dense_params ConvCase::dense() const { return topt_dense_params{win.input.n, win.input.c, win.output.c, quant()}; }
 
 std::string ConvCase::describe() const {
   std::ostringstream os;
-  os << (kind == ConvKind::kConv ? "conv" : kind == ConvKind::kDepthwise ? "depthwise" : "dense")
+  os << (kind == ConvKind::kConv        ? "conv"
+         : kind == ConvKind::kDepthwise ? "depthwise"
+                                        : "dense")
      << (int16 ? " int16-act" : " int8-act") << (int4 ? " int4-weights" : " int8-weights")
      << (has_bias ? "" : " no-bias") << " seed " << seed;
   if (kind == ConvKind::kDepthwise) os << " depth_multiplier " << depth_multiplier;
@@ -54,7 +54,8 @@ std::vector<int64_t> ConvCase::naive() const {
                 acc += x(ic) * weights[(static_cast<size_t>(ky) * w.kernel_w + kx) * w.output.c + oc];
               } else {
                 for (int32_t ic = 0; ic < w.input.c; ++ic)
-                  acc += x(ic) * weights[((static_cast<size_t>(oc) * w.kernel_h + ky) * w.kernel_w + kx) * w.input.c + ic];
+                  acc +=
+                      x(ic) * weights[((static_cast<size_t>(oc) * w.kernel_h + ky) * w.kernel_w + kx) * w.input.c + ic];
               }
             }
           const int32_t m = requant.multiplier[oc], s = requant.shift[oc];
@@ -146,7 +147,12 @@ ConvTester random_tester(Rng& rng, ConvKind kind, uint32_t seed) {
       .seed(seed);
   if (kind == ConvKind::kDepthwise) t.depthwise(rng.chance(0.7) ? 1 : rng.uniform(2, 3));
   if (kind == ConvKind::kDense)
-    t.batch(rng.uniform(1, 6)).input(1, 1, rng.uniform(1, 300)).kernel(1, 1).stride(1, 1).dilation(1, 1).padding(0, 0, 0, 0);
+    t.batch(rng.uniform(1, 6))
+        .input(1, 1, rng.uniform(1, 300))
+        .kernel(1, 1)
+        .stride(1, 1)
+        .dilation(1, 1)
+        .padding(0, 0, 0, 0);
   return t;
 }
 
@@ -168,8 +174,9 @@ std::vector<ConvCase> conv_cases(ConvKind kind, bool int16, bool int4) {
     add(ConvTester().input(7, 9, 5).output_channels(6).kernel(3, 3).dilation(2, 2).padding(2, 2, 2, 2));
     add(ConvTester().input(49, 10, 1).output_channels(12).kernel(10, 4).stride(2, 2).padding(4, 1, 5, 1));
     add(ConvTester().input(6, 6, 17).output_channels(19).kernel(1, 3).padding(0, 1, 0, 1));
-    add(ConvTester().input(5, 5, 2).output_channels(3).kernel(5, 5).padding(4, 4, 4, 4));  // border outputs see no input
-    add(ConvTester().input(8, 8, 16).output_channels(5).kernel(1, 1).stride(2, 2));          // 1x1 but not pointwise
+    add(ConvTester().input(5, 5, 2).output_channels(3).kernel(5, 5).padding(4, 4, 4,
+                                                                            4));     // border outputs see no input
+    add(ConvTester().input(8, 8, 16).output_channels(5).kernel(1, 1).stride(2, 2));  // 1x1 but not pointwise
     add(ConvTester().input(3, 3, 1).output_channels(1).kernel(3, 3));
     add(ConvTester().input(32, 32, 16).output_channels(16).kernel(3, 3).padding(1, 1, 1, 1));  // ResNet-8 layer
   } else if (kind == ConvKind::kDepthwise) {

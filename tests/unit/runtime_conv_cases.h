@@ -23,8 +23,8 @@ struct ConvCase {
   ChannelRequant requant;
   std::vector<int8_t> input8;
   std::vector<int16_t> input16;
-  std::vector<int8_t> weights;   // unpacked values, also for int4
-  std::vector<uint8_t> packed;   // int4 weights, two per byte
+  std::vector<int8_t> weights;  // unpacked values, also for int4
+  std::vector<uint8_t> packed;  // int4 weights, two per byte
   std::vector<int32_t> bias32;
   std::vector<int64_t> bias64;
   uint32_t seed = 0;
@@ -36,12 +36,13 @@ struct ConvCase {
   topt_dense_params dense() const;
   const int32_t* bias_s8() const { return has_bias ? bias32.data() : nullptr; }
   const int64_t* bias_s16() const { return has_bias ? bias64.data() : nullptr; }
-  std::string describe() const;  // shape, quantization, seed: enough to rebuild the case
+  std::string describe() const;        // shape, quantization, seed: enough to rebuild the case
   std::vector<int64_t> naive() const;  // the expected outputs, from the naive model
 };
 
 class ConvTester {
  public:
+  // clang-format off
   ConvTester& batch(int32_t n) { n_ = n; return *this; }
   ConvTester& input(int32_t h, int32_t w, int32_t c) { h_ = h; w_ = w; c_ = c; return *this; }
   ConvTester& output_channels(int32_t c) { cout_ = c; return *this; }
@@ -57,6 +58,7 @@ class ConvTester {
   ConvTester& int4_weights() { int4_ = true; return *this; }
   ConvTester& bias(bool on) { bias_ = on; return *this; }
   ConvTester& seed(uint32_t s) { seed_ = s; return *this; }
+  // clang-format on
   ConvCase build() const;
 
  private:

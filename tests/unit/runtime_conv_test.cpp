@@ -21,7 +21,8 @@ void check_family(const char* name, ConvKind kind, bool int16, bool int4, Params
                   const std::function<topt_status(const ConvCase&, const Params&, Out*)>& ref,
                   const std::function<topt_status(const ConvCase&, const Params&, Out*, void*)>& run) {
   CaseRunner<ConvCase, Out>{
-      [](const ConvCase& c) { return c.describe(); }, [](const ConvCase& c) { return c.output_count(); },
+      [](const ConvCase& c) { return c.describe(); },
+      [](const ConvCase& c) { return c.output_count(); },
       [](const ConvCase& c) { return narrow<Out>(c.naive()); },
       [&](const ConvCase& c, Out* out) { return ref(c, (c.*params)(), out); },
       [&](const ConvCase& c) {
@@ -151,11 +152,21 @@ TEST(RuntimeConvContract, RejectsInvalidParametersWithoutWriting) {
       {"negative pad", [](auto& p) { p.win.pad_left = -1; }, TOPT_ERR_SHAPE},
       {"batch mismatch", [](auto& p) { p.win.output.n = 2; }, TOPT_ERR_SHAPE},
       {"zero channels", [](auto& p) { p.win.input.c = 0; }, TOPT_ERR_SHAPE},
-      {"element count over 2^31", [](auto& p) { p.win.input.h = 1 << 20; p.win.input.w = 1 << 12; }, TOPT_ERR_SHAPE},
+      {"element count over 2^31",
+       [](auto& p) {
+         p.win.input.h = 1 << 20;
+         p.win.input.w = 1 << 12;
+       },
+       TOPT_ERR_SHAPE},
       {"K beyond the int32 accumulator bound", [](auto& p) { p.win.input.c = 5000; }, TOPT_ERR_SHAPE},
       {"input zero point 128", [](auto& p) { p.quant.input_zero_point = 128; }, TOPT_ERR_QUANT},
       {"output zero point -129", [](auto& p) { p.quant.output_zero_point = -129; }, TOPT_ERR_QUANT},
-      {"act_min > act_max", [](auto& p) { p.quant.act_min = 10; p.quant.act_max = 9; }, TOPT_ERR_QUANT},
+      {"act_min > act_max",
+       [](auto& p) {
+         p.quant.act_min = 10;
+         p.quant.act_max = 9;
+       },
+       TOPT_ERR_QUANT},
       {"act_max 128", [](auto& p) { p.quant.act_max = 128; }, TOPT_ERR_QUANT},
       {"shift 31", [&](auto& p) { p.quant.shift = bad_shift.data(); }, TOPT_ERR_QUANT},
       {"negative multiplier", [&](auto& p) { p.quant.multiplier = bad_mult.data(); }, TOPT_ERR_QUANT},

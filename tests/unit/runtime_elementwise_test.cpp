@@ -60,10 +60,10 @@ std::vector<int8_t> naive_add(const AddCase& c) {
   const topt_add_params& p = c.p;
   std::vector<int8_t> out;
   for (int32_t i = 0; i < p.count; ++i) {
-    const int64_t a = naive_requant(int64_t{c.a[i] - p.input1_zero_point} * (1 << p.left_shift), p.input1.multiplier,
-                                    p.input1.shift);
-    const int64_t b = naive_requant(int64_t{c.b[i] - p.input2_zero_point} * (1 << p.left_shift), p.input2.multiplier,
-                                    p.input2.shift);
+    const int64_t a =
+        naive_requant(int64_t{c.a[i] - p.input1_zero_point} * (1 << p.left_shift), p.input1.multiplier, p.input1.shift);
+    const int64_t b =
+        naive_requant(int64_t{c.b[i] - p.input2_zero_point} * (1 << p.left_shift), p.input2.multiplier, p.input2.shift);
     const int64_t sum = std::clamp<int64_t>(a + b, INT32_MIN, INT32_MAX);
     out.push_back(static_cast<int8_t>(
         naive_output_s8(sum, p.output.multiplier, p.output.shift, p.output_zero_point, p.act_min, p.act_max)));
@@ -107,8 +107,7 @@ std::vector<HardswishCase> hardswish_cases() {
     c.seed = seed;
     c.s_in = log_uniform(rng, 0.005, 0.3);
     c.s_out = log_uniform(rng, 0.005, 0.3);
-    EXPECT_EQ(topt_hardswish_prepare(c.s_in, rng.uniform(-128, 127), c.s_out, rng.uniform(-128, 127), &c.p),
-              TOPT_OK);
+    EXPECT_EQ(topt_hardswish_prepare(c.s_in, rng.uniform(-128, 127), c.s_out, rng.uniform(-128, 127), &c.p), TOPT_OK);
     c.p.count = 256;  // every input value once
     for (int v = -128; v <= 127; ++v) c.x.push_back(static_cast<int8_t>(v));
     cases.push_back(c);
@@ -279,9 +278,12 @@ std::function<std::string(const C&)> describer() {
 
 void check_add_s8(const add_s8_kernel& k) {
   CaseRunner<AddCase, int8_t>{
-      describer<AddCase>(), [](const AddCase& c) { return static_cast<size_t>(c.p.count); }, naive_add,
+      describer<AddCase>(),
+      [](const AddCase& c) { return static_cast<size_t>(c.p.count); },
+      naive_add,
       [](const AddCase& c, int8_t* out) { return topt_add_s8__ref(&c.p, c.a.data(), c.b.data(), out, nullptr); },
-      [&k](const AddCase& c) { return k.supports(&c.p); }, [&k](const AddCase& c) { return k.scratch_bytes(&c.p); },
+      [&k](const AddCase& c) { return k.supports(&c.p); },
+      [&k](const AddCase& c) { return k.scratch_bytes(&c.p); },
       [&k](const AddCase& c, int8_t* out, void* s) { return k.run(&c.p, c.a.data(), c.b.data(), out, s); }}
       .check(k.name, add_cases());
 }
@@ -298,7 +300,8 @@ void check_clamp_s8(const clamp_s8_kernel& k) {
     cases.push_back(c);
   }
   CaseRunner<ClampCase, int8_t>{
-      describer<ClampCase>(), [](const ClampCase& c) { return static_cast<size_t>(c.p.count); },
+      describer<ClampCase>(),
+      [](const ClampCase& c) { return static_cast<size_t>(c.p.count); },
       [](const ClampCase& c) {
         std::vector<int8_t> out;
         for (int8_t v : c.x) out.push_back(static_cast<int8_t>(std::clamp<int32_t>(v, c.p.act_min, c.p.act_max)));
@@ -313,7 +316,8 @@ void check_clamp_s8(const clamp_s8_kernel& k) {
 
 void check_hardswish_s8(const hardswish_s8_kernel& k) {
   CaseRunner<HardswishCase, int8_t>{
-      describer<HardswishCase>(), [](const HardswishCase& c) { return static_cast<size_t>(c.p.count); },
+      describer<HardswishCase>(),
+      [](const HardswishCase& c) { return static_cast<size_t>(c.p.count); },
       naive_hardswish,
       [](const HardswishCase& c, int8_t* out) { return topt_hardswish_s8__ref(&c.p, c.x.data(), out, nullptr); },
       [&k](const HardswishCase& c) { return k.supports(&c.p); },
@@ -324,7 +328,9 @@ void check_hardswish_s8(const hardswish_s8_kernel& k) {
 
 void check_softmax_s8(const softmax_s8_kernel& k) {
   CaseRunner<SoftmaxCase, int8_t>{
-      describer<SoftmaxCase>(), [](const SoftmaxCase& c) { return c.x.size(); }, naive_softmax,
+      describer<SoftmaxCase>(),
+      [](const SoftmaxCase& c) { return c.x.size(); },
+      naive_softmax,
       [](const SoftmaxCase& c, int8_t* out) { return topt_softmax_s8__ref(&c.p, c.x.data(), out, nullptr); },
       [&k](const SoftmaxCase& c) { return k.supports(&c.p); },
       [&k](const SoftmaxCase& c) { return k.scratch_bytes(&c.p); },
@@ -334,7 +340,9 @@ void check_softmax_s8(const softmax_s8_kernel& k) {
 
 void check_quantize_s8(const quantize_s8_kernel& k) {
   CaseRunner<QuantizeCase, int8_t>{
-      describer<QuantizeCase>(), [](const QuantizeCase& c) { return c.f.size(); }, naive_quantize,
+      describer<QuantizeCase>(),
+      [](const QuantizeCase& c) { return c.f.size(); },
+      naive_quantize,
       [](const QuantizeCase& c, int8_t* out) { return topt_quantize_s8__ref(&c.p, c.f.data(), out, nullptr); },
       [&k](const QuantizeCase& c) { return k.supports(&c.p); },
       [&k](const QuantizeCase& c) { return k.scratch_bytes(&c.p); },
@@ -344,7 +352,8 @@ void check_quantize_s8(const quantize_s8_kernel& k) {
 
 void check_dequantize_s8(const dequantize_s8_kernel& k) {
   CaseRunner<QuantizeCase, float>{
-      describer<QuantizeCase>(), [](const QuantizeCase& c) { return c.q.size(); },
+      describer<QuantizeCase>(),
+      [](const QuantizeCase& c) { return c.q.size(); },
       [](const QuantizeCase& c) {
         std::vector<float> out;
         for (int8_t q : c.q) out.push_back(c.p.scale * static_cast<float>(q - c.p.zero_point));
@@ -369,8 +378,8 @@ TEST(RuntimeHardswish, CloseToDoublePrecision) {
     // error bound in output units: rounding (0.5 + 0.5) plus the breakpoint shift |x| * (s_in/2) / 6 / s_out
     const double bound = 1.0 + 255.0 * c.s_in * c.s_in / 12.0 / c.s_out;
     for (size_t i = 0; i < c.x.size(); ++i) {
-      const double want = std::clamp(hardswish(c.s_in * (c.x[i] - c.p.input_zero_point)) / c.s_out + c.p.output_zero_point,
-                                     -128.0, 127.0);
+      const double want = std::clamp(
+          hardswish(c.s_in * (c.x[i] - c.p.input_zero_point)) / c.s_out + c.p.output_zero_point, -128.0, 127.0);
       ASSERT_LE(std::abs(out[i] - want), bound) << c.describe() << " q_in " << int{c.x[i]};
     }
   }

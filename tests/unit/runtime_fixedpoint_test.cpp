@@ -14,8 +14,9 @@
 namespace tinyopt::rt_test {
 namespace {
 
-const int32_t kEdges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30) - 1, -(1 << 30), -65536, -32768, -255, -3, -2, -1, 0,
-                          1, 2, 3, 255, 32767, 65536, 1 << 30, (1 << 30) + 1, INT32_MAX - 1, INT32_MAX};
+const int32_t kEdges[] = {
+    INT32_MIN, INT32_MIN + 1, -(1 << 30) - 1, -(1 << 30),    -65536,        -32768,   -255, -3, -2, -1, 0, 1, 2, 3, 255,
+    32767,     65536,         1 << 30,        (1 << 30) + 1, INT32_MAX - 1, INT32_MAX};
 
 TEST(RuntimeFixedPoint, SrdhmEdgeCases) {
   EXPECT_EQ(topt_srdhm(INT32_MIN, INT32_MIN), INT32_MAX);  // the only overflow saturates
@@ -73,8 +74,8 @@ TEST(RuntimeFixedPoint, OutputStageNeverOverflowsWhenAddingTheZeroPoint) {
 
 TEST(RuntimeFixedPoint, Requantize64MatchesTheNaiveModel) {
   Rng rng(7);
-  const int64_t edges[] = {-(int64_t{1} << 47) + 1, -(int64_t{1} << 40), -65537, -1, 0, 1, 32767, int64_t{1} << 46,
-                           (int64_t{1} << 47) - 1};
+  const int64_t edges[] = {-(int64_t{1} << 47) + 1, -(int64_t{1} << 40),   -65537, -1, 0, 1, 32767,
+                           int64_t{1} << 46,        (int64_t{1} << 47) - 1};
   for (int64_t acc : edges)
     for (int32_t m : {0, 1 << 30, 0x7FFEFFFF, 0x7FFF0000, INT32_MAX})
       for (int shift = -31; shift <= 14; ++shift)
@@ -159,8 +160,10 @@ TEST(RuntimeFixedPointX86, VectorPrimitivesEqualScalarLaneByLane) {
   for (int iter = 0; iter < 50000; ++iter) {
     int32_t a[8], b[8], shift[8], e[8];
     for (int l = 0; l < 8; ++l) {
-      a[l] = rng.chance(0.3) ? kEdges[rng.uniform(0, static_cast<int32_t>(n_edges) - 1)] : rng.uniform(INT32_MIN, INT32_MAX);
-      b[l] = rng.chance(0.3) ? kEdges[rng.uniform(0, static_cast<int32_t>(n_edges) - 1)] : rng.uniform(INT32_MIN, INT32_MAX);
+      a[l] = rng.chance(0.3) ? kEdges[rng.uniform(0, static_cast<int32_t>(n_edges) - 1)]
+                             : rng.uniform(INT32_MIN, INT32_MAX);
+      b[l] = rng.chance(0.3) ? kEdges[rng.uniform(0, static_cast<int32_t>(n_edges) - 1)]
+                             : rng.uniform(INT32_MIN, INT32_MAX);
       shift[l] = rng.uniform(-31, 30);
       e[l] = rng.uniform(0, 31);
     }
@@ -169,11 +172,18 @@ TEST(RuntimeFixedPointX86, VectorPrimitivesEqualScalarLaneByLane) {
     int32_t m[8];
     for (int l = 0; l < 8; ++l) m[l] = b[l] < 0 ? b[l] & INT32_MAX : b[l];  // kernels' multipliers are >= 0
     const auto req = lanes(topt_x86_requantize(vec(a), vec(m), vec(shift)));
+    int32_t right[8];
+    for (int l = 0; l < 8; ++l) right[l] = shift[l] <= 0 ? -shift[l] : shift[l] - 1;  // 0..31
+    const auto req_right = lanes(topt_x86_requantize_right(vec(a), vec(m), vec(right)));
+    const auto nonneg = lanes(topt_x86_srdhm_nonneg(vec(a), vec(m)));
     for (int l = 0; l < 8; ++l) {
       ASSERT_EQ(srdhm[static_cast<size_t>(l)], topt_srdhm(a[l], b[l])) << a[l] << " * " << b[l];
       ASSERT_EQ(rdbpot[static_cast<size_t>(l)], topt_rdbpot(a[l], e[l])) << a[l] << " / 2^" << e[l];
       ASSERT_EQ(req[static_cast<size_t>(l)], topt_requantize(a[l], m[l], shift[l]))
           << a[l] << " " << m[l] << " " << shift[l];
+      ASSERT_EQ(req_right[static_cast<size_t>(l)], topt_requantize(a[l], m[l], -right[l]))
+          << a[l] << " " << m[l] << " " << -right[l];
+      ASSERT_EQ(nonneg[static_cast<size_t>(l)], topt_srdhm(a[l], m[l])) << a[l] << " * " << m[l];
     }
   }
   const int32_t mins[8] = {INT32_MIN, INT32_MIN, 0, 1, INT32_MIN, -1, INT32_MAX, INT32_MIN};
@@ -187,8 +197,11 @@ TEST(RuntimeFixedPointX86, OutputStagePacksLanesInOrder) {
   const int32_t m[8] = {1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30, 1 << 30, INT32_MAX, INT32_MAX};
   const int32_t s[8] = {0, 1, 0, 1, 0, -3, 30, 30};
   int8_t got[8];
-  topt_x86_store_s8x8(got, topt_x86_output_s8x8(vec(acc), vec(m), vec(s), 7, -100, 120));
+  topt_x86_store_s8x8(got, topt_x86_output_s8x8(vec(acc), vec(m), vec(s), 1, 7, -100, 120));
   for (int l = 0; l < 8; ++l) EXPECT_EQ(got[l], topt_output_s8(acc[l], m[l], s[l], 7, -100, 120)) << l;
+  const int32_t right_only[8] = {0, -1, 0, -1, 0, -3, -31, -12};
+  topt_x86_store_s8x8(got, topt_x86_output_s8x8(vec(acc), vec(m), vec(right_only), 0, -7, -128, 127));
+  for (int l = 0; l < 8; ++l) EXPECT_EQ(got[l], topt_output_s8(acc[l], m[l], right_only[l], -7, -128, 127)) << l;
 }
 
 #endif

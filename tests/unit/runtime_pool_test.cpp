@@ -91,9 +91,9 @@ struct GlobalPoolCase {
   uint32_t seed = 0;
   std::string describe() const {
     std::ostringstream os;
-    os << "seed " << seed << " input NHWC (" << p.input.n << "," << p.input.h << "," << p.input.w << ","
-       << p.input.c << ") zero points " << p.input_zero_point << "," << p.output_zero_point << " requant ("
-       << p.requant.multiplier << "," << p.requant.shift << ") act [" << p.act_min << "," << p.act_max << "]";
+    os << "seed " << seed << " input NHWC (" << p.input.n << "," << p.input.h << "," << p.input.w << "," << p.input.c
+       << ") zero points " << p.input_zero_point << "," << p.output_zero_point << " requant (" << p.requant.multiplier
+       << "," << p.requant.shift << ") act [" << p.act_min << "," << p.act_max << "]";
     return os.str();
   }
 };
@@ -161,8 +161,9 @@ std::vector<int8_t> naive_concat(const ConcatCase& c) {
     for (size_t i = 0; i < c.sizes.size(); ++i) {
       const size_t block = static_cast<size_t>(c.sizes[i]) * c.p.inner;
       for (size_t j = 0; j < block; ++j)
-        out.push_back(static_cast<int8_t>(naive_output_s8(c.inputs[i][o * block + j] - c.zps[i], c.requant[i].multiplier,
-                                                          c.requant[i].shift, c.p.output_zero_point, -128, 127)));
+        out.push_back(
+            static_cast<int8_t>(naive_output_s8(c.inputs[i][o * block + j] - c.zps[i], c.requant[i].multiplier,
+                                                c.requant[i].shift, c.p.output_zero_point, -128, 127)));
     }
   return out;
 }
@@ -177,9 +178,7 @@ struct PadCase {
     const int32_t in[4] = {p.input.n, p.input.h, p.input.w, p.input.c};
     return in[a] + p.pad_before[a] + p.pad_after[a];
   }
-  size_t output_count() const {
-    return static_cast<size_t>(out_dim(0)) * out_dim(1) * out_dim(2) * out_dim(3);
-  }
+  size_t output_count() const { return static_cast<size_t>(out_dim(0)) * out_dim(1) * out_dim(2) * out_dim(3); }
   std::string describe() const {
     std::ostringstream os;
     os << "seed " << seed << " input NHWC (" << p.input.n << "," << p.input.h << "," << p.input.w << "," << p.input.c
@@ -199,8 +198,8 @@ std::vector<int8_t> naive_pad(const PadCase& c) {
         for (int32_t ch = 0; ch < c.out_dim(3); ++ch) {
           const int32_t i[4] = {n - c.p.pad_before[0], h - c.p.pad_before[1], w - c.p.pad_before[2],
                                 ch - c.p.pad_before[3]};
-          const bool inside = i[0] >= 0 && i[0] < d.n && i[1] >= 0 && i[1] < d.h && i[2] >= 0 && i[2] < d.w &&
-                              i[3] >= 0 && i[3] < d.c;
+          const bool inside =
+              i[0] >= 0 && i[0] < d.n && i[1] >= 0 && i[1] < d.h && i[2] >= 0 && i[2] < d.w && i[3] >= 0 && i[3] < d.c;
           out.push_back(inside ? c.x[((static_cast<size_t>(i[0]) * d.h + i[1]) * d.w + i[2]) * d.c + i[3]]
                                : static_cast<int8_t>(c.p.pad_value));
         }
@@ -216,20 +215,24 @@ std::function<std::string(const C&)> describer() {
 
 void check_maxpool2d_s8(const maxpool2d_s8_kernel& k) {
   CaseRunner<PoolCase, int8_t>{
-      describer<PoolCase>(), [](const PoolCase& c) { return c.output_count(); },
+      describer<PoolCase>(),
+      [](const PoolCase& c) { return c.output_count(); },
       [](const PoolCase& c) { return naive_pool(c, max_of); },
       [](const PoolCase& c, int8_t* out) { return topt_maxpool2d_s8__ref(&c.p, c.x.data(), out, nullptr); },
-      [&k](const PoolCase& c) { return k.supports(&c.p); }, [&k](const PoolCase& c) { return k.scratch_bytes(&c.p); },
+      [&k](const PoolCase& c) { return k.supports(&c.p); },
+      [&k](const PoolCase& c) { return k.scratch_bytes(&c.p); },
       [&k](const PoolCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
       .check(k.name, pool_cases());
 }
 
 void check_avgpool2d_s8(const avgpool2d_s8_kernel& k) {
   CaseRunner<PoolCase, int8_t>{
-      describer<PoolCase>(), [](const PoolCase& c) { return c.output_count(); },
+      describer<PoolCase>(),
+      [](const PoolCase& c) { return c.output_count(); },
       [](const PoolCase& c) { return naive_pool(c, rounded_mean); },
       [](const PoolCase& c, int8_t* out) { return topt_avgpool2d_s8__ref(&c.p, c.x.data(), out, nullptr); },
-      [&k](const PoolCase& c) { return k.supports(&c.p); }, [&k](const PoolCase& c) { return k.scratch_bytes(&c.p); },
+      [&k](const PoolCase& c) { return k.supports(&c.p); },
+      [&k](const PoolCase& c) { return k.scratch_bytes(&c.p); },
       [&k](const PoolCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
       .check(k.name, pool_cases());
 }
@@ -266,7 +269,9 @@ void check_global_avgpool2d_s8(const global_avgpool2d_s8_kernel& k) {
           }
         return out;
       },
-      [](const GlobalPoolCase& c, int8_t* out) { return topt_global_avgpool2d_s8__ref(&c.p, c.x.data(), out, nullptr); },
+      [](const GlobalPoolCase& c, int8_t* out) {
+        return topt_global_avgpool2d_s8__ref(&c.p, c.x.data(), out, nullptr);
+      },
       [&k](const GlobalPoolCase& c) { return k.supports(&c.p); },
       [&k](const GlobalPoolCase& c) { return k.scratch_bytes(&c.p); },
       [&k](const GlobalPoolCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
@@ -275,7 +280,9 @@ void check_global_avgpool2d_s8(const global_avgpool2d_s8_kernel& k) {
 
 void check_concat_s8(const concat_s8_kernel& k) {
   CaseRunner<ConcatCase, int8_t>{
-      describer<ConcatCase>(), [](const ConcatCase& c) { return c.output_count(); }, naive_concat,
+      describer<ConcatCase>(),
+      [](const ConcatCase& c) { return c.output_count(); },
+      naive_concat,
       [](const ConcatCase& c, int8_t* out) { return topt_concat_s8__ref(&c.p, c.ptrs.data(), out, nullptr); },
       [&k](const ConcatCase& c) { return k.supports(&c.p); },
       [&k](const ConcatCase& c) { return k.scratch_bytes(&c.p); },
@@ -300,9 +307,12 @@ void check_pad_s8(const pad_s8_kernel& k) {
     cases.push_back(c);
   }
   CaseRunner<PadCase, int8_t>{
-      describer<PadCase>(), [](const PadCase& c) { return c.output_count(); }, naive_pad,
+      describer<PadCase>(),
+      [](const PadCase& c) { return c.output_count(); },
+      naive_pad,
       [](const PadCase& c, int8_t* out) { return topt_pad_s8__ref(&c.p, c.x.data(), out, nullptr); },
-      [&k](const PadCase& c) { return k.supports(&c.p); }, [&k](const PadCase& c) { return k.scratch_bytes(&c.p); },
+      [&k](const PadCase& c) { return k.supports(&c.p); },
+      [&k](const PadCase& c) { return k.scratch_bytes(&c.p); },
       [&k](const PadCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
       .check(k.name, cases);
 }

@@ -5,8 +5,7 @@
 
 namespace tinyopt::rt_test {
 
-ChannelRequant random_channel_requant(Rng& rng, int32_t channels, double acc_std, double out_std,
-                                      int32_t max_shift) {
+ChannelRequant random_channel_requant(Rng& rng, int32_t channels, double acc_std, double out_std, int32_t max_shift) {
   ChannelRequant r;
   r.multiplier.resize(static_cast<size_t>(channels));
   r.shift.resize(static_cast<size_t>(channels));
@@ -15,12 +14,30 @@ ChannelRequant random_channel_requant(Rng& rng, int32_t channels, double acc_std
     int32_t m = 0, s = 0;
     if (extreme && rng.chance(0.5)) {
       switch (rng.uniform(0, 5)) {
-        case 0: m = INT32_MAX; s = max_shift; break;              // saturates almost everything
-        case 1: m = 1 << 30; s = -31; break;                      // rounds almost everything to 0
-        case 2: m = 0; s = 0; break;                              // multiplier 0
-        case 3: m = rng.uniform(1 << 30, INT32_MAX); s = rng.uniform(1, std::min(8, max_shift)); break;
-        case 4: m = INT32_MAX; s = -1; break;
-        default: m = rng.uniform(0, INT32_MAX); s = rng.uniform(-31, max_shift); break;
+        case 0:
+          m = INT32_MAX;
+          s = max_shift;
+          break;  // saturates almost everything
+        case 1:
+          m = 1 << 30;
+          s = -31;
+          break;  // rounds almost everything to 0
+        case 2:
+          m = 0;
+          s = 0;
+          break;  // multiplier 0
+        case 3:
+          m = rng.uniform(1 << 30, INT32_MAX);
+          s = rng.uniform(1, std::min(8, max_shift));
+          break;
+        case 4:
+          m = INT32_MAX;
+          s = -1;
+          break;
+        default:
+          m = rng.uniform(0, INT32_MAX);
+          s = rng.uniform(-31, max_shift);
+          break;
       }
     } else {
       const double real = out_std / std::max(acc_std, 1.0) * rng.real(0.4, 2.5);

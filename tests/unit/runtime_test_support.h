@@ -67,8 +67,7 @@ inline int64_t naive_requant64(int64_t acc, int32_t m, int32_t shift) {
 // Weights packed two per byte, low nibble first (docs/numerics.md section 6).
 inline std::vector<uint8_t> pack_int4(const std::vector<int8_t>& w) {
   std::vector<uint8_t> out((w.size() + 1) / 2, 0);
-  for (size_t i = 0; i < w.size(); ++i)
-    out[i / 2] |= static_cast<uint8_t>((w[i] & 0xF) << ((i % 2) * 4));
+  for (size_t i = 0; i < w.size(); ++i) out[i / 2] |= static_cast<uint8_t>((w[i] & 0xF) << ((i % 2) * 4));
   return out;
 }
 
@@ -80,7 +79,8 @@ class Rng {
   int32_t uniform(int32_t lo, int32_t hi) { return std::uniform_int_distribution<int32_t>(lo, hi)(gen_); }
   double real(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(gen_); }
   bool chance(double p) { return real(0, 1) < p; }
-  template <class T> std::vector<T> values(size_t n, int32_t lo, int32_t hi) {
+  template <class T>
+  std::vector<T> values(size_t n, int32_t lo, int32_t hi) {
     std::vector<T> v(n);
     for (auto& x : v) x = static_cast<T>(uniform(lo, hi));
     return v;
@@ -96,8 +96,7 @@ class Rng {
 struct ChannelRequant {
   std::vector<int32_t> multiplier, shift;
 };
-ChannelRequant random_channel_requant(Rng& rng, int32_t channels, double acc_std, double out_std,
-                                      int32_t max_shift);
+ChannelRequant random_channel_requant(Rng& rng, int32_t channels, double acc_std, double out_std, int32_t max_shift);
 
 // Random act range: full range most of the time, otherwise a ReLU- or ReLU6-like clamp.
 void random_act_range(Rng& rng, int32_t zero_point, int32_t lo, int32_t hi, int32_t* act_min, int32_t* act_max);
@@ -118,8 +117,9 @@ template <class T>
   }
   if (mismatches == 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << mismatches << " of " << want.size() << " elements differ; first at index "
-                                       << first << ": " << want_name << "=" << +want[first] << " " << got_name
-                                       << "=" << +got[first] << "\n" << context;
+                                       << first << ": " << want_name << "=" << +want[first] << " " << got_name << "="
+                                       << +got[first] << "\n"
+                                       << context;
 }
 
 std::string describe(const topt_window2d& w);
@@ -139,8 +139,8 @@ struct KernelUnderTest {
 // One checker per family (defined in runtime_conv_test.cpp and runtime_elementwise_test.cpp): runs the
 // kernel on every randomized and hand-picked case it supports and asserts it equals the family reference,
 // which in turn must equal the naive model in this file (or double precision within the documented bound).
-#define TOPT_FAMILY(fam, params_type)                                                    \
-  using fam##_kernel = KernelUnderTest<topt_##fam##_fn, params_type>;                    \
+#define TOPT_FAMILY(fam, params_type)                                 \
+  using fam##_kernel = KernelUnderTest<topt_##fam##_fn, params_type>; \
   void check_##fam(const fam##_kernel& k);
 #include "tinyopt_rt_families.inc"
 #undef TOPT_FAMILY

@@ -1,0 +1,34 @@
+/* tinyopt_rt_window.h: the sliding-window index arithmetic shared by the conv, depthwise and pooling
+ * kernels of every variant (static inline C99): where tap (ky, kx) of output pixel (b, oy, ox) reads, or
+ * that it falls into the implicit padding. Offsets fit int32 because the params checks bound every extent.
+ * Not a loop framework: kernels keep their own loop nests.
+ */
+#ifndef TINYOPT_RT_WINDOW_H
+#define TINYOPT_RT_WINDOW_H
+
+#include "tinyopt_rt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element offset of input pixel (b, iy, ix) (channel 0) for tap (ky, kx) of output (b, oy, ox), or -1
+ * when the tap lies in the padding. */
+static inline int32_t topt_window_tap(const topt_window2d* w, int32_t b, int32_t oy, int32_t ox, int32_t ky,
+                                      int32_t kx) {
+  const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dilation_h;
+  const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dilation_w;
+  if (iy < 0 || iy >= w->input.h || ix < 0 || ix >= w->input.w) return -1;
+  return ((b * w->input.h + iy) * w->input.w + ix) * w->input.c;
+}
+
+/* Element offset of output pixel (b, oy, ox) (channel 0). */
+static inline int32_t topt_window_out(const topt_window2d* w, int32_t b, int32_t oy, int32_t ox) {
+  return ((b * w->output.h + oy) * w->output.w + ox) * w->output.c;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYOPT_RT_WINDOW_H */
