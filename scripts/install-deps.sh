@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package tinyopt needs to build, test and demo (DESIGN.md section 6).
 # Idempotent: when everything is present it only runs dpkg-query and exits.
-# Peers used only by tests/benchmarks (python3-torch, python3-onnx, onnxruntime-node) are installed with
-# --peers; tests that need them skip with a message when they are absent.
+# The Python peers (python3-torch, python3-onnx, python3-numpy) are test references, installed by default
+# so `make check` really compares against them; TINYOPT_NO_PEERS=1 skips them (those tests then skip with
+# a message). onnxruntime-node (npm) is a benchmark peer only, installed with --peers.
 set -euo pipefail
 
 required=(
@@ -17,7 +18,7 @@ required=(
 peers=(python3-torch python3-onnx python3-numpy)
 
 want=("${required[@]}")
-if [[ "${1:-}" == "--peers" ]]; then want+=("${peers[@]}"); fi
+if [[ "${TINYOPT_NO_PEERS:-0}" != "1" || "${1:-}" == "--peers" ]]; then want+=("${peers[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

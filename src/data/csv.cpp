@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-#include "data/file_bytes.h"
+#include "core/file_bytes.h"
 #include "tinyopt/core/error.h"
 
 namespace tinyopt {

@@ -7,8 +7,8 @@
 #include <bit>
 #include <cstring>
 
-#include "data/byte_order.h"
-#include "data/file_bytes.h"
+#include "core/byte_order.h"
+#include "core/file_bytes.h"
 #include "tinyopt/core/error.h"
 
 namespace tinyopt {

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <string_view>
 
-#include "data/byte_order.h"
+#include "core/byte_order.h"
 #include "data/element_type.h"
-#include "data/file_bytes.h"
+#include "core/file_bytes.h"
 #include "data/py_literal.h"
 #include "tinyopt/core/error.h"
 

@@ -9,7 +9,7 @@
 
 #include <span>
 
-#include "data/file_bytes.h"
+#include "core/file_bytes.h"
 #include "onnx/onnx_attribute.h"
 #include "onnx/onnx_tensor.h"
 #include "tinyopt/core/error.h"

@@ -15,7 +15,7 @@
 #include <set>
 #include <sstream>
 
-#include "data/file_bytes.h"
+#include "core/file_bytes.h"
 #include "onnx/onnx_attribute.h"
 #include "onnx/onnx_canonicalize.h"
 #include "onnx/onnx_tensor.h"

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "data/file_bytes.h"
+#include "core/file_bytes.h"
 #include "tinyopt/core/error.h"
 
 namespace tinyopt::train {

@@ -164,3 +164,38 @@ TEST(CliTrain, BadRequests) {
 
 }  // namespace
 }  // namespace tinyopt
+
+namespace tinyopt {
+namespace {
+
+// `inspect --json` of the MLPerf Tiny reference shapes against the published counts (REFERENCE-NUMBERS.md
+// 1.1, from the int8 .tflite files where BatchNormalization is folded away, so BN rows are left out of the
+// parameter sum).
+TEST(CliInspect, MlperfTinyShapesMatchPublishedCounts) {
+  struct Case {
+    const char* arch;
+    const char* width;
+    int64_t params, macs;
+  };
+  const Case cases[] = {{"ds-cnn", "1", 22'604, 2'656'768},
+                        {"resnet8", "1", 77'706, 12'501'632},
+                        {"mobilenetv1", "0.25", 210'850, 7'489'664},
+                        {"fc-ae", "1", 265'864, 264'192}};
+  TempDir dir;
+  for (const Case& c : cases) {
+    const std::string model = dir.file(std::string(c.arch) + ".onnx");
+    ASSERT_EQ(run_cli(std::string("new --arch ") + c.arch + " --width " + c.width + " -o " + model).exit_code, 0);
+    const auto r = run_cli("inspect " + model + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["macs"].get<int64_t>(), c.macs) << c.arch;
+    int64_t params_without_bn = 0, bn_params = 0;
+    for (const auto& layer : j["layers"])
+      (layer["op"] == "BatchNormalization" ? bn_params : params_without_bn) += layer["params"].get<int64_t>();
+    EXPECT_EQ(params_without_bn, c.params) << c.arch;
+    EXPECT_EQ(j["params"].get<int64_t>(), c.params + bn_params) << c.arch;
+  }
+}
+
+}  // namespace
+}  // namespace tinyopt

@@ -1,7 +1,7 @@
-// Whole-file byte I/O for the data loaders: read a file into memory, inflating it on the fly when it is
-// gzip-compressed (detected by the magic bytes 1f 8b, not by the name), and write a file atomically
-// (temporary file in the same folder, then rename). Internal to src/data/; it is not a general stream
-// layer (no seeking, no partial writes) and it never interprets the bytes it moves.
+// Whole-file byte I/O shared by the data loaders, ONNX I/O and training checkpoints: read a file into
+// memory, inflating it on the fly when it is gzip-compressed (detected by the magic bytes 1f 8b, not by
+// the name), and write a file atomically (temporary file in the same folder, then rename). It is not a
+// general stream layer (no seeking, no partial writes) and it never interprets the bytes it moves.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Implementation of file_bytes.h: raw reads with stdio, gzip through zlib's inflate (gzip header
 // auto-detected, concatenated members accepted), atomic writes through a uniquely named temp file.
-#include "data/file_bytes.h"
+#include "core/file_bytes.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "data/byte_order.h"
+#include "core/byte_order.h"
 #include "tinyopt/core/error.h"
 
 namespace tinyopt::detail {
