@@ -62,15 +62,6 @@ tb::TimingProtocol protocol_from_json(const json& j) {
           .min_runs = j.at("min_runs"), .min_seconds = j.at("min_seconds"), .max_runs = j.at("max_runs")};
 }
 
-std::vector<float> read_f32(const std::string& path, int64_t count) {
-  std::vector<float> v(static_cast<size_t>(count));
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  const bool ok = f && std::fread(v.data(), sizeof(float), v.size(), f) == v.size();
-  if (f) std::fclose(f);
-  if (!ok) throw std::runtime_error("cannot read " + std::to_string(count) + " floats from " + path);
-  return v;
-}
-
 tinyopt::Shape with_batch(int64_t batch, const std::vector<int64_t>& sample) {
   tinyopt::Shape s{batch};
   s.insert(s.end(), sample.begin(), sample.end());
@@ -145,7 +136,7 @@ json time_model(const json& model, const json& proto) {
   const std::vector<int64_t> sample = model.at("sample_shape");
   const tinyopt::Graph g = tinyopt::load_onnx(model.at("onnx"));
   const std::vector<float> check =
-      read_f32(model.at("check_input"), kCheckBatch * tinyopt::shape_numel(sample));
+      tb::read_f32(model.at("check_input"), kCheckBatch * tinyopt::shape_numel(sample));
   json res;
   for (const char* kind : {"latency", "throughput"}) {
     const tb::TimingProtocol p = protocol_from_json(proto.at(kind));

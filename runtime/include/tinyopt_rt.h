@@ -6,6 +6,8 @@
  * This header holds the contracts (layouts, value ranges, scratch, aliasing), the parameter structs, one
  * function type per kernel family, and the declarations of every kernel variant, generated from the single
  * list in tinyopt_rt_kernels.inc. It is not a graph interpreter and owns no memory.
+ * Companions: tinyopt_rt_fixedpoint.h (the rounding primitives), tinyopt_rt_window.h (window indexing),
+ * tinyopt_rt_registry.h (host only: the kernel table and one selector per family).
  *
  * Common contracts
  *  - Activations are NHWC, row-major; weights are pre-arranged by the host (OHWI, 1HWC, OI; section 3 of
@@ -293,7 +295,8 @@ int topt_conv2d_is_pointwise(const topt_conv2d_params* p);
 
 /* real >= 0 and finite -> (multiplier, shift); TOPT_ERR_QUANT when real is negative, NaN, or >= 2^30. */
 topt_status topt_quantize_multiplier(double real, int32_t* multiplier, int32_t* shift);
-/* Fills the quantization fields of *p (left shift 20); count and act range are left to the caller. */
+/* Fills the quantization fields of *p (left shift 20) and sets the act range to all of int8 (tighten it
+ * for a fused ReLU); count is left to the caller. */
 topt_status topt_add_prepare(double input1_scale, int32_t input1_zero_point, double input2_scale,
                              int32_t input2_zero_point, double output_scale, int32_t output_zero_point,
                              topt_add_params* p);

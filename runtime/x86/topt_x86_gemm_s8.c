@@ -40,15 +40,21 @@ static inline __m256i channel_vec(const int32_t* v, int32_t c, int32_t channels)
   }
 }
 
-/* acc[j] += x0 * v[j] and, for the second row, acc[4 + j] += x1 * v[j]. */
-static inline __attribute__((always_inline)) void madd_2x4(__m256i acc[8], __m256i x0, __m256i x1, const __m256i v[4],
-                                                           const int two_rows) {
-  int j;
-  for (j = 0; j < 4; ++j) {
-    acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(x0, v[j]));
-    if (two_rows) acc[4 + j] = _mm256_add_epi32(acc[4 + j], _mm256_madd_epi16(x1, v[j]));
-  }
-}
+/* Accumulates one 16-deep step of the 2x4 block into the eight named accumulators of block_2x4 (kept as
+ * named variables, not an array, so the compiler keeps them in registers). */
+#define TOPT_MADD_2X4(x0, x1, v0, v1, v2, v3)                 \
+  do {                                                        \
+    a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x0, v0));   \
+    a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x0, v1));   \
+    a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(x0, v2));   \
+    a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(x0, v3));   \
+    if (two_rows) {                                           \
+      a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x1, v0)); \
+      a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1)); \
+      a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x1, v2)); \
+      a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x1, v3)); \
+    }                                                         \
+  } while (0)
 
 /* One 2x4 block. two_rows is a compile-time constant at both call sites, so the second row's work
  * disappears from the single-row instance. */
@@ -59,24 +65,33 @@ static inline __attribute__((always_inline)) void block_2x4(const int16_t* a0, c
                                                             int8_t* out1, const int two_rows) {
   const int32_t k16 = k & ~15;
   const int32_t n = channels - c < 4 ? channels - c : 4;
-  int32_t ch[4], j, kk;
-  __m256i acc[8], v[4], sums;
+  /* channels past the end repeat the last one; their results are not stored */
+  const int32_t c1 = c + 1 < channels ? c + 1 : channels - 1;
+  const int32_t c2 = c + 2 < channels ? c + 2 : channels - 1;
+  const int32_t c3 = c + 3 < channels ? c + 3 : channels - 1;
+  const int8_t *w0 = w + c * k, *w1 = w + c1 * k, *w2 = w + c2 * k, *w3 = w + c3 * k;
+  __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
+  __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+  __m256i sums;
   __m128i bytes;
-  for (j = 0; j < 4; ++j) ch[j] = c + j < channels ? c + j : channels - 1; /* past the end: repeat the last */
-  for (j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
+  int32_t kk;
   for (kk = 0; kk < k16; kk += 16) {
     const __m256i x0 = _mm256_loadu_si256((const __m256i*)(a0 + kk));
     const __m256i x1 = two_rows ? _mm256_loadu_si256((const __m256i*)(a1 + kk)) : x0;
-    for (j = 0; j < 4; ++j) v[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w + ch[j] * k + kk)));
-    madd_2x4(acc, x0, x1, v, two_rows);
+    TOPT_MADD_2X4(x0, x1, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w0 + kk))),
+                  _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w1 + kk))),
+                  _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w2 + kk))),
+                  _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w3 + kk))));
   }
   if (k16 < k) {
     const __m256i x0 = _mm256_loadu_si256((const __m256i*)(a0 + k16));
     const __m256i x1 = two_rows ? _mm256_loadu_si256((const __m256i*)(a1 + k16)) : x0;
-    for (j = 0; j < 4; ++j) v[j] = _mm256_loadu_si256((const __m256i*)(w_tail + ch[j] * 16));
-    madd_2x4(acc, x0, x1, v, two_rows);
+    TOPT_MADD_2X4(x0, x1, _mm256_loadu_si256((const __m256i*)(w_tail + c * 16)),
+                  _mm256_loadu_si256((const __m256i*)(w_tail + c1 * 16)),
+                  _mm256_loadu_si256((const __m256i*)(w_tail + c2 * 16)),
+                  _mm256_loadu_si256((const __m256i*)(w_tail + c3 * 16)));
   }
-  sums = reduce_2x4(acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
+  sums = reduce_2x4(a00, a01, a02, a03, a10, a11, a12, a13);
   if (bias != NULL) sums = _mm256_add_epi32(sums, channel_vec(bias, c, channels));
   bytes = topt_x86_output_s8x8(sums, channel_vec(q->multiplier, c, channels), channel_vec(q->shift, c, channels),
                                left_shifts, q->output_zero_point, q->act_min, q->act_max);
@@ -112,6 +127,8 @@ void topt_x86_gemm_s8(const int16_t* a, int32_t rows, int32_t k_padded, const in
       block_2x4(a0, a0, w, w_tail, k, c, channels, bias, q, left_shifts, out + m * out_stride, out + m * out_stride, 0);
   }
 }
+
+#undef TOPT_MADD_2X4
 
 #else
 typedef int topt_x86_gemm_s8_requires_avx2; /* keeps the translation unit non-empty */

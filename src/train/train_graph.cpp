@@ -11,8 +11,8 @@
 #include "tinyopt/train/train_graph.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <map>
 
 #include "tinyopt/core/error.h"
@@ -22,7 +22,14 @@
 namespace tinyopt::train {
 
 using detail::Slot;
-using Clock = std::chrono::steady_clock;
+
+// Profiling clock: CPU time of the calling thread, so timings hold on a busy machine (profile with one
+// thread: OpenMP workers' time is not counted).
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 namespace {
 
@@ -147,6 +154,23 @@ TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool 
 
   // Step 4.
   for (auto& op : ops_) op->setup(threads_);
+
+  // Step 5: who writes each activation gradient first during backward (the last reader in forward
+  // order). That op stores the gradient when it can, else the tape zeroes the buffer just before it.
+  zero_before_.resize(ops_.size());
+  std::vector<const Slot*> written = {output_};
+  for (size_t i = ops_.size(); i-- > 0;) {
+    const auto& inputs = ops_[i]->inputs();
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      Slot* s = inputs[k];
+      if (s == nullptr || !s->has_grad() || !s->batched) continue;
+      if (std::find(written.begin(), written.end(), s) != written.end()) continue;
+      written.push_back(s);
+      const bool read_once = std::count(inputs.begin(), inputs.end(), s) == 1;
+      if (read_once && ops_[i]->supports_overwrite(k)) ops_[i]->set_overwrite(k);
+      else zero_before_[i].push_back(s);
+    }
+  }
 }
 
 TrainGraph::~TrainGraph() = default;
@@ -169,9 +193,9 @@ std::span<const float> TrainGraph::forward(std::span<const float> input, int64_t
   last_seed_ = seed;
   const detail::RunContext ctx{batch, last_training_, threads_, seed};
   for (size_t i = 0; i < ops_.size(); ++i) {
-    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    const double t0 = profiling_ ? thread_seconds() : 0.0;
     ops_[i]->forward(ctx);
-    if (profiling_) timings_[i].forward_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (profiling_) timings_[i].forward_s += thread_seconds() - t0;
   }
   return {output_->data.data(), static_cast<size_t>(output_->numel(batch))};
 }
@@ -182,15 +206,15 @@ void TrainGraph::backward(std::span<const float> grad_output) {
     throw_internal("backward gradient has " + std::to_string(grad_output.size()) + " floats, expected " +
                    std::to_string(output_->numel(batch_)));
   if (!output_->has_grad()) return;  // nothing learnable upstream
-  for (Slot* s : activations_) std::fill_n(s->grad.begin(), s->numel(batch_), 0.0f);
   for (const ParamRef& p : params_) std::fill(p.grad.begin(), p.grad.end(), 0.0f);
   std::memcpy(output_->grad.data(), grad_output.data(), grad_output.size_bytes());
   const detail::RunContext ctx{batch_, last_training_, threads_, last_seed_};
   for (size_t i = ops_.size(); i-- > 0;) {
     if (!ops_[i]->needs_backward()) continue;
-    const auto t0 = profiling_ ? Clock::now() : Clock::time_point{};
+    const double t0 = profiling_ ? thread_seconds() : 0.0;
+    for (Slot* s : zero_before_[i]) std::fill_n(s->grad.begin(), s->numel(batch_), 0.0f);
     ops_[i]->backward(ctx);
-    if (profiling_) timings_[i].backward_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (profiling_) timings_[i].backward_s += thread_seconds() - t0;
   }
 }
 

@@ -7,8 +7,11 @@
 //   - Batched slots hold the batch on axis 0 and are sized for the TrainGraph's max batch; ops read the
 //     current batch from RunContext::batch and touch only that many samples.
 //   - forward() overwrites its outputs. backward() ADDS d(loss)/d(input) into in(i)->grad for every
-//     input that has a gradient buffer (a value read by two nodes gets both contributions); the tape
-//     zeroes all gradients before a backward pass. Parameter gradients are added the same way.
+//     input that has a gradient buffer (a value read by two nodes gets both contributions). The tape
+//     zeroes each activation gradient just before its first writer runs (while the memory is about to
+//     be used, not in one sweep), except when that writer supports_overwrite(i): then the tape calls
+//     set_overwrite(i) and the op must STORE every element of that gradient instead of adding.
+//     Parameter gradients are zeroed by the tape and always accumulated.
 //   - Scratch is allocated in setup(), never in forward()/backward() (no allocation in the steady state).
 #pragma once
 
@@ -66,6 +69,13 @@ class TrainOp {
   virtual void backward(const RunContext& ctx) = 0;
 
   const Node& node() const { return node_; }
+  const std::vector<Slot*>& inputs() const { return in_; }
+  // True when backward() can store (rather than add) the whole gradient of input i.
+  virtual bool supports_overwrite(size_t /*input*/) const { return false; }
+  void set_overwrite(size_t input) {
+    overwrite_.resize(in_.size(), false);
+    overwrite_.at(input) = true;
+  }
   // False when no output carries a gradient: then no input needs one and backward() is skipped.
   bool needs_backward() const {
     return std::any_of(out_.begin(), out_.end(), [](const Slot* s) { return s != nullptr && s->has_grad(); });
@@ -77,6 +87,8 @@ class TrainOp {
     return *in_[i];
   }
   bool has_in(size_t i) const { return i < in_.size() && in_[i] != nullptr; }
+  // Whether backward() stores (true) or adds (false) the gradient of input i.
+  bool overwrite(size_t i) const { return i < overwrite_.size() && overwrite_[i]; }
   Slot& out(size_t i = 0) const { return *out_.at(i); }
   [[noreturn]] void fail(const std::string& message) const {
     throw_bad_input(node_.describe() + ": " + message);
@@ -85,6 +97,7 @@ class TrainOp {
   Node node_;
   std::vector<Slot*> in_;
   std::vector<Slot*> out_;
+  std::vector<bool> overwrite_;
 };
 
 using MakeOpFn = std::unique_ptr<TrainOp> (*)(const Graph& graph, const Node& node);

@@ -41,7 +41,8 @@ struct ParamRef {
 
 enum class Mode { kTrain, kEval };
 
-// Wall time spent in one node since profiling was switched on (benchmarks, `--profile`).
+// Time spent in one node since profiling was switched on (benchmarks): CPU seconds of the calling
+// thread, which stay meaningful on a busy machine; profile with threads = 1.
 struct OpTiming {
   std::string node;
   OpType op = OpType::kIdentity;
@@ -96,7 +97,8 @@ class TrainGraph {
   std::vector<std::unique_ptr<detail::TrainOp>> ops_;
   detail::Slot* input_ = nullptr;
   detail::Slot* output_ = nullptr;
-  std::vector<detail::Slot*> activations_;  // batched slots with gradients, zeroed before backward
+  std::vector<detail::Slot*> activations_;  // batched slots with gradients
+  std::vector<std::vector<detail::Slot*>> zero_before_;  // per op: gradients to zero before its backward
   std::vector<ParamRef> params_, state_;
   bool profiling_ = false;
   std::vector<OpTiming> timings_;

@@ -53,6 +53,7 @@ class BatchNormOp final : public TrainOp {
         for (int64_t i = 0; i < n; ++i) {
           const float* xp = x + (i * c_count + c) * hw;
           float part = 0.0f;
+#pragma omp simd reduction(+ : part)
           for (int64_t j = 0; j < hw; ++j) part += xp[j];
           s += part;
         }
@@ -62,6 +63,7 @@ class BatchNormOp final : public TrainOp {
           const float* xp = x + (i * c_count + c) * hw;
           const float muf = static_cast<float>(mu);
           float part = 0.0f;
+#pragma omp simd reduction(+ : part)
           for (int64_t j = 0; j < hw; ++j) part += (xp[j] - muf) * (xp[j] - muf);
           ss += part;
         }
@@ -81,11 +83,13 @@ class BatchNormOp final : public TrainOp {
       for (int64_t i = 0; i < n; ++i) {
         const float* xp = x + (i * c_count + c) * hw;
         float* yp = y + (i * c_count + c) * hw;
+#pragma omp simd
         for (int64_t j = 0; j < hw; ++j) yp[j] = xp[j] * scale + shift;
       }
     }
   }
 
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     const int64_t n = ctx.batch, hw = spatial_, c_count = channels_;
     const float m = static_cast<float>(n * hw);
@@ -103,6 +107,7 @@ class BatchNormOp final : public TrainOp {
         const float* xp = x + (i * c_count + c) * hw;
         const float* dyp = dy + (i * c_count + c) * hw;
         float a = 0.0f, b = 0.0f;
+#pragma omp simd reduction(+ : a, b)
         for (int64_t j = 0; j < hw; ++j) {
           a += dyp[j];
           b += dyp[j] * (xp[j] - mean);
@@ -117,11 +122,18 @@ class BatchNormOp final : public TrainOp {
       const float k = gamma[c] * invstd;
       const float mean_dy = trained_ ? static_cast<float>(sum_dy) / m : 0.0f;
       const float xhat_coef = trained_ ? static_cast<float>(sum_dy_xhat) / m * invstd : 0.0f;
+      const bool store = overwrite(0);
       for (int64_t i = 0; i < n; ++i) {
-        const float* xp = x + (i * c_count + c) * hw;
-        const float* dyp = dy + (i * c_count + c) * hw;
-        float* dxp = dx + (i * c_count + c) * hw;
-        for (int64_t j = 0; j < hw; ++j) dxp[j] += k * (dyp[j] - mean_dy - (xp[j] - mean) * xhat_coef);
+        const float* __restrict xp = x + (i * c_count + c) * hw;
+        const float* __restrict dyp = dy + (i * c_count + c) * hw;
+        float* __restrict dxp = dx + (i * c_count + c) * hw;
+        if (store) {
+#pragma omp simd
+          for (int64_t j = 0; j < hw; ++j) dxp[j] = k * (dyp[j] - mean_dy - (xp[j] - mean) * xhat_coef);
+        } else {
+#pragma omp simd
+          for (int64_t j = 0; j < hw; ++j) dxp[j] += k * (dyp[j] - mean_dy - (xp[j] - mean) * xhat_coef);
+        }
       }
     }
   }

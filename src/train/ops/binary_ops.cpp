@@ -129,7 +129,7 @@ class BinaryOp final : public TrainOp {
     float* y = out().data.data();
     if (same_shape()) {
       const int64_t count = out().numel(ctx.batch);
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (count > 65536)
+#pragma omp parallel for simd num_threads(ctx.threads) schedule(static) if (count > 65536)
       for (int64_t i = 0; i < count; ++i) y[i] = F::f(a[i], b[i]);
       return;
     }
@@ -145,7 +145,7 @@ class BinaryOp final : public TrainOp {
     float* db = in(1).has_grad() ? in(1).grad.data() : nullptr;
     if (same_shape()) {
       const int64_t count = out().numel(ctx.batch);
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (count > 65536)
+#pragma omp parallel for simd num_threads(ctx.threads) schedule(static) if (count > 65536)
       for (int64_t i = 0; i < count; ++i) {
         if (da != nullptr) da[i] += dy[i] * F::da(a[i], b[i]);
         if (db != nullptr) db[i] += dy[i] * F::db(a[i], b[i]);

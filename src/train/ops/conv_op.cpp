@@ -112,6 +112,7 @@ class ConvOp final : public TrainOp {
                         fwd_scratch_.empty() ? nullptr : fwd_scratch_.data(), std::min(ctx.threads, threads_));
   }
 
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     Conv2dParams p = p_;
     p.batch = ctx.batch;
@@ -147,6 +148,7 @@ class ConvOp final : public TrainOp {
     const float* w = in(1).data.data();
     const float* dy = out().grad.data() + i * p.out_channels * cols;
     float* dxi = dx != nullptr ? dx + i * p.in_channels * plane : nullptr;
+    if (dxi != nullptr && overwrite(0)) std::fill_n(dxi, p.in_channels * plane, 0.0f);  // this image, while hot
     float* dw = dw_part_.data() + static_cast<size_t>(p.weight_numel()) * t;
     float* col = col_.empty() ? nullptr : col_.data() + rows * cols * t;
     float* dcol = dcol_.empty() ? nullptr : dcol_.data() + rows * cols * t;

@@ -46,6 +46,7 @@ class GemmOp final : public TrainOp {
                       out().data.data(), ctx.threads);
   }
 
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     const int64_t m = ctx.batch, n = p_.n, k = p_.k;
     const float* a = in(0).data.data();
@@ -54,7 +55,8 @@ class GemmOp final : public TrainOp {
     const int64_t ldb = p_.trans_b ? k : n;
     kernels::ScopedBlasThreads blas(1);
     if (in(0).has_grad())
-      kernels::sgemm_f32(false, !p_.trans_b, m, k, n, p_.alpha, dy, n, b, ldb, 1.0f, in(0).grad.data(), k, ctx.threads);
+      kernels::sgemm_f32(false, !p_.trans_b, m, k, n, p_.alpha, dy, n, b, ldb, overwrite(0) ? 0.0f : 1.0f,
+                         in(0).grad.data(), k, ctx.threads);
     if (in(1).has_grad()) {
       if (p_.trans_b)
         kernels::sgemm_f32(true, false, n, k, m, p_.alpha, dy, n, a, k, 1.0f, in(1).grad.data(), k, ctx.threads);

@@ -41,6 +41,36 @@ PoolGeometry pool_geometry(const Node& node, const Slot& x, const Slot& y) {
   return p;
 }
 
+// The common 2x2 stride-2 window over one plane, written so the compiler vectorises along a row.
+//   x: (H, W)   y, argmax: (OH, OW)
+void max_pool_2x2_plane(const float* x, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* argmax) {
+  for (int64_t oy = 0; oy < oh; ++oy) {
+    const float* __restrict r0 = x + 2 * oy * w;
+    const float* __restrict r1 = r0 + w;
+    float* __restrict yr = y + oy * ow;
+    int32_t* __restrict ar = argmax + oy * ow;
+    const auto base = static_cast<int32_t>(2 * oy * w);
+    const auto wi = static_cast<int32_t>(w);
+#pragma omp simd
+    for (int64_t ox = 0; ox < ow; ++ox) {
+      const auto c = static_cast<int32_t>(2 * ox);
+      const float a = r0[2 * ox], b = r0[2 * ox + 1], d = r1[2 * ox], e = r1[2 * ox + 1];
+      // First maximum in window order (a, b, d, e); NaN wins as in PyTorch.
+      const bool tb = b > a || b != b;
+      float best = tb ? b : a;
+      int32_t bi = tb ? base + c + 1 : base + c;
+      const bool td = (d > best || d != d) & (best == best);
+      best = td ? d : best;
+      bi = td ? base + wi + c : bi;
+      const bool te = (e > best || e != e) & (best == best);
+      best = te ? e : best;
+      bi = te ? base + wi + c + 1 : bi;
+      yr[ox] = best;
+      ar[ox] = bi;
+    }
+  }
+}
+
 class MaxPoolOp final : public TrainOp {
  public:
   using TrainOp::TrainOp;
@@ -55,11 +85,37 @@ class MaxPoolOp final : public TrainOp {
     const float* x = in(0).data.data();
     float* y = out().data.data();
     const int64_t planes = ctx.batch * g.planes_per_sample;
+    // Every window inside the input (no padding reached): no bounds checks, branch-free selects.
+    const bool inside = g.pt == 0 && g.pl == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
+                        (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;
 #pragma omp parallel for num_threads(ctx.threads) schedule(static)
     for (int64_t pl = 0; pl < planes; ++pl) {
       const float* xp = x + pl * g.h * g.w;
       float* yp = y + pl * g.oh * g.ow;
       int32_t* ap = argmax_.data() + pl * g.oh * g.ow;
+      if (inside && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1) {
+        max_pool_2x2_plane(xp, g.w, g.oh, g.ow, yp, ap);
+        continue;
+      }
+      if (inside) {
+        for (int64_t oy = 0; oy < g.oh; ++oy)
+          for (int64_t ox = 0; ox < g.ow; ++ox) {
+            const auto first = static_cast<int32_t>(oy * g.sh * g.w + ox * g.sw);
+            float best = xp[first];
+            int32_t best_i = first;
+            for (int64_t ky = 0; ky < g.kh; ++ky)
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                const auto i = static_cast<int32_t>(first + ky * g.dh * g.w + kx * g.dw);
+                const float v = xp[i];
+                const bool take = v > best || v != v;  // NaN wins, as in PyTorch
+                best = take ? v : best;
+                best_i = take ? i : best_i;
+              }
+            yp[oy * g.ow + ox] = best;
+            ap[oy * g.ow + ox] = best_i;
+          }
+        continue;
+      }
       for (int64_t oy = 0; oy < g.oh; ++oy)
         for (int64_t ox = 0; ox < g.ow; ++ox) {
           float best = -std::numeric_limits<float>::infinity();
@@ -82,8 +138,10 @@ class MaxPoolOp final : public TrainOp {
         }
     }
   }
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     if (!in(0).has_grad()) return;
+    const bool store = overwrite(0);
     const int64_t planes = ctx.batch * g_.planes_per_sample, in_plane = g_.h * g_.w, out_plane = g_.oh * g_.ow;
     const float* dy = out().grad.data();
     float* dx = in(0).grad.data();
@@ -92,6 +150,7 @@ class MaxPoolOp final : public TrainOp {
       const int32_t* ap = argmax_.data() + pl * out_plane;
       const float* dyp = dy + pl * out_plane;
       float* dxp = dx + pl * in_plane;
+      if (store) std::fill_n(dxp, in_plane, 0.0f);  // zeroed while hot, then scattered into
       for (int64_t o = 0; o < out_plane; ++o)
         if (ap[o] >= 0) dxp[ap[o]] += dyp[o];
     }
@@ -175,20 +234,25 @@ class GlobalAveragePoolOp final : public TrainOp {
 #pragma omp parallel for num_threads(ctx.threads) schedule(static) if (planes * hw > 65536)
     for (int64_t pl = 0; pl < planes; ++pl) {
       float s = 0.0f;
+#pragma omp simd reduction(+ : s)
       for (int64_t j = 0; j < hw; ++j) s += x[pl * hw + j];
       y[pl] = s * inv;
     }
   }
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     if (!in(0).has_grad()) return;
     const float* dy = out().grad.data();
     float* dx = in(0).grad.data();
     const int64_t planes = ctx.batch * channels_, hw = spatial_;
     const float inv = 1.0f / static_cast<float>(hw);
+    const bool store = overwrite(0);
 #pragma omp parallel for num_threads(ctx.threads) schedule(static) if (planes * hw > 65536)
     for (int64_t pl = 0; pl < planes; ++pl) {
       const float d = dy[pl] * inv;
-      for (int64_t j = 0; j < hw; ++j) dx[pl * hw + j] += d;
+      if (store) std::fill_n(dx + pl * hw, hw, d);
+      else
+        for (int64_t j = 0; j < hw; ++j) dx[pl * hw + j] += d;
     }
   }
 

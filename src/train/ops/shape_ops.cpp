@@ -21,11 +21,17 @@ class ViewOp final : public TrainOp {
   void forward(const RunContext& ctx) override {
     std::memcpy(out().data.data(), in(0).data.data(), sizeof(float) * static_cast<size_t>(out().numel(ctx.batch)));
   }
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     if (!in(0).has_grad()) return;
-    const float* dy = out().grad.data();
-    float* dx = in(0).grad.data();
+    const float* __restrict dy = out().grad.data();
+    float* __restrict dx = in(0).grad.data();
     const int64_t count = out().numel(ctx.batch);
+    if (overwrite(0)) {
+      std::memcpy(dx, dy, sizeof(float) * static_cast<size_t>(count));
+      return;
+    }
+#pragma omp simd
     for (int64_t i = 0; i < count; ++i) dx[i] += dy[i];
   }
 };

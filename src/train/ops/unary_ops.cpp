@@ -1,6 +1,7 @@
 // Element-wise activations for training: Relu, Clip (ReLU6), LeakyRelu, HardSwish, HardSigmoid,
-// Sigmoid, Tanh. Each is a pair (value, derivative) where the derivative may use the input x or the
-// output y; backward is dx += dy * f'(x, y). At kinks the derivative follows PyTorch: relu'(0) = 0,
+// Sigmoid, Tanh. Each is a pair (value, gradient) where the gradient rule maps (x, y, dy) to
+// dy * f'(x), from the input x or the output y. Rules compute every candidate first and then select,
+// so the loops stay branch-free and vectorise. At kinks the derivative follows PyTorch: relu'(0) = 0,
 // Clip passes the gradient only strictly inside (min, max) like hardtanh/ReLU6, hardswish'(x) = x/3 + 1/2
 // on [-3, 3].
 #include <algorithm>
@@ -38,19 +39,25 @@ class UnaryOp final : public TrainOp {
     float* y = out().data.data();
     const int64_t count = in(0).numel(ctx.batch);
     const UnaryParams p = p_;
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (count > 65536)
+#pragma omp parallel for simd num_threads(ctx.threads) schedule(static) if (count > 65536)
     for (int64_t i = 0; i < count; ++i) y[i] = Fn{}(x[i], p);
   }
+  bool supports_overwrite(size_t input) const override { return input == 0; }
   void backward(const RunContext& ctx) override {
     if (!in(0).has_grad()) return;
-    const float* x = in(0).data.data();
-    const float* y = out().data.data();
-    const float* dy = out().grad.data();
-    float* dx = in(0).grad.data();
+    const float* __restrict x = in(0).data.data();
+    const float* __restrict y = out().data.data();
+    const float* __restrict dy = out().grad.data();
+    float* __restrict dx = in(0).grad.data();
     const int64_t count = in(0).numel(ctx.batch);
     const UnaryParams p = p_;
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (count > 65536)
-    for (int64_t i = 0; i < count; ++i) dx[i] += dy[i] * Grad{}(x[i], y[i], p);
+    if (overwrite(0)) {
+#pragma omp parallel for simd num_threads(ctx.threads) schedule(static) if (count > 65536)
+      for (int64_t i = 0; i < count; ++i) dx[i] = Grad{}(x[i], y[i], dy[i], p);
+    } else {
+#pragma omp parallel for simd num_threads(ctx.threads) schedule(static) if (count > 65536)
+      for (int64_t i = 0; i < count; ++i) dx[i] += Grad{}(x[i], y[i], dy[i], p);
+    }
   }
 
  private:
@@ -58,34 +65,40 @@ class UnaryOp final : public TrainOp {
 };
 
 struct ReluF { float operator()(float x, UnaryParams) const { return x < 0.0f ? 0.0f : x; } };  // NaN propagates
-struct ReluG { float operator()(float x, float, UnaryParams) const { return x > 0.0f ? 1.0f : 0.0f; } };
+struct ReluG { float operator()(float x, float, float dy, UnaryParams) const { return x > 0.0f ? dy : 0.0f; } };
 struct ClipF { float operator()(float x, UnaryParams p) const { return std::min(std::max(x, p.a), p.b); } };
 struct ClipG {
-  float operator()(float x, float, UnaryParams p) const { return x > p.a && x < p.b ? 1.0f : 0.0f; }
+  float operator()(float x, float, float dy, UnaryParams p) const { return (x > p.a) & (x < p.b) ? dy : 0.0f; }
 };
 struct LeakyF { float operator()(float x, UnaryParams p) const { return x > 0.0f ? x : p.a * x; } };
-struct LeakyG { float operator()(float x, float, UnaryParams p) const { return x > 0.0f ? 1.0f : p.a; } };
+struct LeakyG {
+  float operator()(float x, float, float dy, UnaryParams p) const {
+    const float neg = p.a * dy;
+    return x > 0.0f ? dy : neg;
+  }
+};
 struct HardSwishF {
   float operator()(float x, UnaryParams) const { return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f; }
 };
 struct HardSwishG {
-  float operator()(float x, float, UnaryParams) const {
-    return x < -3.0f ? 0.0f : (x <= 3.0f ? x / 3.0f + 0.5f : 1.0f);
+  float operator()(float x, float, float dy, UnaryParams) const {
+    const float mid = (x / 3.0f + 0.5f) * dy;
+    return x < -3.0f ? 0.0f : (x <= 3.0f ? mid : dy);
   }
 };
 struct HardSigmoidF {
   float operator()(float x, UnaryParams p) const { return std::min(std::max(p.a * x + p.b, 0.0f), 1.0f); }
 };
 struct HardSigmoidG {
-  float operator()(float x, float, UnaryParams p) const {
-    const float v = p.a * x + p.b;
-    return v > 0.0f && v < 1.0f ? p.a : 0.0f;
+  float operator()(float x, float, float dy, UnaryParams p) const {
+    const float v = p.a * x + p.b, g = p.a * dy;
+    return (v > 0.0f) & (v < 1.0f) ? g : 0.0f;
   }
 };
 struct SigmoidF { float operator()(float x, UnaryParams) const { return 1.0f / (1.0f + std::exp(-x)); } };
-struct SigmoidG { float operator()(float, float y, UnaryParams) const { return y * (1.0f - y); } };
+struct SigmoidG { float operator()(float, float y, float dy, UnaryParams) const { return dy * y * (1.0f - y); } };
 struct TanhF { float operator()(float x, UnaryParams) const { return std::tanh(x); } };
-struct TanhG { float operator()(float, float y, UnaryParams) const { return 1.0f - y * y; } };
+struct TanhG { float operator()(float, float y, float dy, UnaryParams) const { return dy * (1.0f - y * y); } };
 
 }  // namespace
 
