@@ -192,7 +192,7 @@ std::vector<Tensor> FloatExecutor::Impl::run_split(const std::vector<Tensor>& in
   for (const Tensor& t : inputs)
     if (t.dim(0) != batch) throw_bad_input("inputs disagree on the batch size (" + shape_str(t.shape()) + ")");
   // Chunks of a few samples: enough per chunk to amortize the per-node overhead, enough chunks to balance.
-  const int64_t chunk = std::clamp<int64_t>(batch / (4 * threads), 1, 8);
+  const int64_t chunk = std::clamp<int64_t>(batch / (4 * threads), 1, 4);
   const int64_t chunks = (batch + chunk - 1) / chunk;
   while (workers.size() < static_cast<size_t>(threads)) workers.emplace_back(plan);
   worker_inputs.resize(static_cast<size_t>(threads), std::vector<Tensor>(inputs.size()));
