@@ -94,6 +94,13 @@ TEST(ExecPoolKernel, GlobalAverageIsPlaneMean) {
   kernels::global_avgpool_f32(2, 4, x.data(), y.data(), 1);
   EXPECT_FLOAT_EQ(y[0], 2.5f);
   EXPECT_FLOAT_EQ(y[1], 25.0f);
+  // An AveragePool whose one window is the whole plane gives the same means.
+  const int64_t in[2] = {2, 2}, kernel[2] = {2, 2}, stride[2] = {1, 1}, pads[4] = {0, 0, 0, 0}, dil[2] = {1, 1};
+  const auto p = kernels::make_pool_params(1, 2, 2, in, kernel, stride, pads, dil, false, false);
+  std::vector<float> z(2);
+  kernels::avgpool_f32(p, x.data(), z.data(), 1);
+  EXPECT_FLOAT_EQ(z[0], 2.5f);
+  EXPECT_FLOAT_EQ(z[1], 25.0f);
 }
 
 }  // namespace

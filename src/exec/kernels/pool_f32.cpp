@@ -187,6 +187,10 @@ void maxpool_i8(const PoolParams& p, const int8_t* x, int8_t* y, int threads) {
 }
 
 void avgpool_f32(const PoolParams& p, const float* x, float* y, int threads) {
+  bool whole_plane = true;  // one window exactly covering each plane (DS-CNN's final pool): a plain mean
+  for (int i = 0; i < 3; ++i)
+    whole_plane = whole_plane && p.kernel[i] == p.in[i] && p.pad_begin[i] == 0 && p.pad_end[i] == 0 && p.out(i) == 1;
+  if (whole_plane) return global_avgpool_f32(p.batch * p.channels, p.in_plane(), x, y, threads);
   const int64_t in_plane = p.in_plane(), out_plane = p.out_plane();
   for_each_window(p, threads, [&](int64_t plane, int64_t o, const Taps& td, const Taps& th, const Taps& tw) {
     const float* xp = x + plane * in_plane;
