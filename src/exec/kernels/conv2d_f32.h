@@ -15,7 +15,7 @@
 // following BatchNormalization / Relu / Clip in here only when that is bit-identical to running them).
 // Work is split over OpenMP threads by image when there are at least as many images as threads, otherwise
 // inside the image (GEMM column blocks). OpenBLAS must run single-threaded meanwhile (blas_threads.h:
-// ScopedBlasThreads), or the two thread pools oversubscribe the cores.
+// set_blas_single_threaded or ScopedBlasThreads), or the two thread pools oversubscribe the cores.
 #pragma once
 
 #include <cstddef>
