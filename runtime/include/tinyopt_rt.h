@@ -193,6 +193,17 @@ typedef struct {
   int32_t diff_min;              /* <= 0 */
 } topt_softmax_params;
 
+/* requantize between int8 and int16 activations of the same shape (docs/numerics.md section 5):
+ * q_out = clamp(requantize(q_in - input_zero_point, M, shift) + output_zero_point, act_min, act_max),
+ * requant = qm(s_in / s_out). The int16 side has zero point 0. With s_out = s_in an int8 -> int16
+ * conversion is exact (q_out = q_in - z_in). In place is not allowed (the element sizes differ). */
+typedef struct {
+  int32_t count;
+  int32_t input_zero_point, output_zero_point;
+  topt_requant requant;     /* multiplier >= 0, shift in [-31, 30] */
+  int32_t act_min, act_max; /* inside the output dtype's range */
+} topt_requantize_params;
+
 /* quantize float -> int8 / dequantize int8 -> float (graph boundary; uses float, not libm). */
 typedef struct {
   int32_t count;
@@ -245,6 +256,11 @@ typedef topt_status topt_hardswish_s8_fn(const topt_hardswish_params* p, const i
                                          void* scratch);
 typedef topt_status topt_softmax_s8_fn(const topt_softmax_params* p, const int8_t* input, int8_t* output,
                                        void* scratch);
+/* requantize_s8s16: int8 -> int16; requantize_s16s8: int16 -> int8. */
+typedef topt_status topt_requantize_s8s16_fn(const topt_requantize_params* p, const int8_t* input, int16_t* output,
+                                             void* scratch);
+typedef topt_status topt_requantize_s16s8_fn(const topt_requantize_params* p, const int16_t* input, int8_t* output,
+                                             void* scratch);
 typedef topt_status topt_quantize_s8_fn(const topt_quantize_params* p, const float* input, int8_t* output,
                                         void* scratch);
 typedef topt_status topt_dequantize_s8_fn(const topt_quantize_params* p, const int8_t* input, float* output,
@@ -284,6 +300,7 @@ topt_status topt_dwconv2d_params_check(const topt_dwconv2d_params* p);
 topt_status topt_dense_params_check(const topt_dense_params* p, topt_act_type act);
 topt_status topt_pool2d_params_check(const topt_pool2d_params* p);
 topt_status topt_quantize_params_check(const topt_quantize_params* p);
+topt_status topt_requantize_params_check(const topt_requantize_params* p, topt_act_type in, topt_act_type out);
 
 /* Shape classes of specialized variants (p must have passed its check). */
 /* 1x1 kernel, stride 1, no padding, output H, W == input H, W: a matrix product over pixels. */

@@ -1,5 +1,5 @@
 /* topt_params_check.c: validation of the parameter structs shared by the variants of the conv, depthwise,
- * dense and pooling families (limits of docs/numerics.md section 11).
+ * dense, pooling and requantize families (limits of docs/numerics.md section 11).
  *
  * Every kernel calls the check of its family at entry, and its _supports() predicate builds on it, so a
  * variant can never accept parameters its reference rejects. Not a kernel; no data is looked at, only
@@ -101,6 +101,19 @@ topt_status topt_pool2d_params_check(const topt_pool2d_params* p) {
   if ((int64_t)(w->output.w - 1) * w->stride_w - w->pad_left >= w->input.w) return TOPT_ERR_SHAPE;
   if ((int64_t)w->kernel_h * w->kernel_w * 255 > INT32_MAX) return TOPT_ERR_SHAPE;
   if (!act_range_ok(p->act_min, p->act_max, TOPT_ACT_S8)) return TOPT_ERR_QUANT;
+  return TOPT_OK;
+}
+
+static int zero_point_ok(int32_t zero_point, topt_act_type act) {
+  return act == TOPT_ACT_S8 ? (zero_point >= -128 && zero_point <= 127) : zero_point == 0;
+}
+
+topt_status topt_requantize_params_check(const topt_requantize_params* p, topt_act_type in, topt_act_type out) {
+  if (p == NULL) return TOPT_ERR_NULL;
+  if (p->count < 1) return TOPT_ERR_SHAPE;
+  if (!zero_point_ok(p->input_zero_point, in) || !zero_point_ok(p->output_zero_point, out)) return TOPT_ERR_QUANT;
+  if (p->requant.multiplier < 0 || p->requant.shift < -31 || p->requant.shift > 30) return TOPT_ERR_QUANT;
+  if (!act_range_ok(p->act_min, p->act_max, out)) return TOPT_ERR_QUANT;
   return TOPT_OK;
 }
 
