@@ -31,9 +31,22 @@ constexpr std::array<WeightInputs, kOpTypeCount> kWeightInputs = {{
     {{1, 2, 3, 4}, 4, -1},  // BatchNormalization
     kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone, kNone,  // Flatten .. Dropout
     kNone,                  // QuantizeLinear
-    {{0, 0, 0, 0}, 1, 0},   // DequantizeLinear: a quantized weight initializer
+    kNone,                  // DequantizeLinear: its integer initializer counts for the layer reading it
 }};
 static_assert(kWeightInputs.size() == kOpTypeCount, "every op needs a weight-input entry");
+
+// The stored tensor behind a weight input: the initializer itself, or in a QDQ model the integer
+// initializer a DequantizeLinear reads (counted at its stored size: int8 1 B, int4 0.5 B, int32 bias 4 B).
+const Value* stored_weight(const Graph& g, const std::string& name) {
+  const Value& v = g.value(name);
+  if (v.is_initializer()) return &v;
+  const int p = g.producer(name);
+  if (p < 0) return nullptr;
+  const Node& dq = g.nodes[static_cast<size_t>(p)];
+  if (dq.op != OpType::kDequantizeLinear || dq.inputs.empty() || !g.value(dq.inputs[0]).is_initializer())
+    return nullptr;
+  return &g.value(dq.inputs[0]);
+}
 
 int64_t value_bytes(const Value& v) {
   for (int64_t d : v.shape)
@@ -80,8 +93,9 @@ NodeCost node_cost(const Graph& graph, const Node& node) {
   for (int k = 0; k < wi.count; ++k) {
     const auto i = static_cast<size_t>(wi.idx[static_cast<size_t>(k)]);
     if (i >= node.inputs.size() || node.inputs[i].empty()) continue;
-    const Value& v = graph.value(node.inputs[i]);
-    if (!v.is_initializer()) continue;
+    const Value* w = stored_weight(graph, node.inputs[i]);
+    if (w == nullptr) continue;
+    const Value& v = *w;
     c.params += shape_numel(v.shape);
     c.weight_inputs.push_back(v.name);
     c.weight_bytes += value_bytes(v);
