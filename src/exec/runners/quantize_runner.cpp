@@ -41,6 +41,27 @@ void dequantize_as(OpContext& ctx, const QuantLayout& l) {
                                 ctx.output(0, DType::kF32).data<float>());
 }
 
+// int4 (DType::kI4, packed two per byte, low nibble first) widened to one int8 per element.
+std::vector<int8_t> unpack_int4(const Tensor& t) {
+  std::vector<int8_t> v(static_cast<size_t>(t.numel()));
+  for (size_t i = 0; i < v.size(); ++i) {
+    const int nibble = (i % 2 == 0) ? (t.bytes()[i / 2] & 0x0F) : (t.bytes()[i / 2] >> 4);
+    v[i] = static_cast<int8_t>(nibble >= 8 ? nibble - 16 : nibble);
+  }
+  return v;
+}
+
+void dequantize_int4(OpContext& ctx, const QuantLayout& l) {
+  const std::vector<int8_t> x = unpack_int4(ctx.input(0));
+  std::vector<int8_t> zp;
+  if (ctx.has_input(2)) {
+    if (ctx.input(2).dtype() != DType::kI4) ctx.fail("zero point of an int4 input must be int4");
+    zp = unpack_int4(ctx.input(2));
+  }
+  kernels::dequantize_linear<int8_t>(l.outer, l.channels, l.inner, x.data(), ctx.input_data<float>(1),
+                                     zp.empty() ? nullptr : zp.data(), ctx.output(0, DType::kF32).data<float>());
+}
+
 }  // namespace
 
 void run_quantize_linear(OpContext& ctx) {
@@ -61,6 +82,7 @@ void run_dequantize_linear(OpContext& ctx) {
     case DType::kI8: return dequantize_as<int8_t>(ctx, l);
     case DType::kI16: return dequantize_as<int16_t>(ctx, l);
     case DType::kI32: return dequantize_as<int32_t>(ctx, l);
+    case DType::kI4: return dequantize_int4(ctx, l);
     default: ctx.fail("unsupported input dtype " + std::string(dtype_name(ctx.input(0).dtype())));
   }
 }
