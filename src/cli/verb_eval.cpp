@@ -37,11 +37,12 @@ void add_eval_verb(CLI::App& app) {
     });
     if (args->json) {
       nlohmann::json j = {{"accuracy", r.accuracy}, {"samples", r.samples}, {"images_per_s", r.images_per_s},
-                          {"model", args->model}, {"data", data.name}};
+                          {"model", args->model}, {"data", data.name},
+                          {"executor", r.executor}};
       fmt::print("{}\n", j.dump(2));
     } else {
-      fmt::print("{} on {}: top-1 accuracy {:.2f}% ({} samples, {:.0f} images/s, float executor)\n", args->model,
-                 data.name, 100.0 * r.accuracy, r.samples, r.images_per_s);
+      fmt::print("{} on {}: top-1 accuracy {:.2f}% ({} samples, {:.0f} images/s, {} executor)\n", args->model,
+                 data.name, 100.0 * r.accuracy, r.samples, r.images_per_s, r.executor);
     }
   });
 }

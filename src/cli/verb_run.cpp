@@ -12,6 +12,8 @@
 #include "tinyopt/core/error.h"
 #include "tinyopt/data/npy.h"
 #include "tinyopt/exec/float_executor.h"
+#include "tinyopt/exec/integer_executor.h"
+#include "tinyopt/exec/integer_program.h"
 
 namespace tinyopt::cli {
 namespace {
@@ -47,9 +49,15 @@ void add_run_verb(CLI::App& app) {
                               args->inputs.size()));
     std::vector<Tensor> inputs;
     for (const auto& path : args->inputs) inputs.push_back(read_npy(path));
-    FloatExecutor exec(graph, ExecOptions{args->threads});
-    const std::vector<Tensor> outputs = with_error_context(args->model, [&] { return exec.run(inputs); });
-    nlohmann::json j = {{"model", args->model}, {"outputs", nlohmann::json::array()}};
+    // quantized (QDQ) models run on the integer runtime, as on the device
+    const bool integer = is_quantized(graph);
+    const std::vector<Tensor> outputs = with_error_context(args->model, [&] {
+      if (integer) return IntegerExecutor(graph, IntegerExecOptions{args->threads}).run(inputs);
+      return FloatExecutor(graph, ExecOptions{args->threads}).run(inputs);
+    });
+    nlohmann::json j = {{"model", args->model},
+                        {"executor", integer ? "integer" : "float"},
+                        {"outputs", nlohmann::json::array()}};
     if (!args->out_dir.empty()) std::filesystem::create_directories(args->out_dir);
     for (size_t i = 0; i < outputs.size(); ++i) {
       nlohmann::json o = {{"name", graph.outputs[i]}, {"shape", outputs[i].shape()}};

@@ -1,4 +1,4 @@
-// Classifier evaluation over a dataset with the float executor. Batches are contiguous slices of the
+// Classifier evaluation over a dataset with the integer executor (quantized graphs) or the float executor. Batches are contiguous slices of the
 // dataset tensor, so evaluation copies each batch once and allocates nothing per batch beyond that.
 #include "tinyopt/exec/evaluate.h"
 
@@ -7,6 +7,8 @@
 
 #include "tinyopt/core/error.h"
 #include "tinyopt/exec/float_executor.h"
+#include "tinyopt/exec/integer_executor.h"
+#include "tinyopt/exec/integer_program.h"
 
 namespace tinyopt {
 
@@ -23,10 +25,10 @@ void check_dataset_fits_model(const Graph& graph, const Dataset& data) {
                     graph.inputs[0] + "' expects " + shape_str(want_sample) + "; use data that matches the model");
 }
 
-EvalResult evaluate_classifier(const Graph& graph, const Dataset& data, int64_t batch, int threads) {
-  check_dataset_fits_model(graph, data);
-  if (data.y.empty()) throw_bad_input("dataset '" + data.name + "' has no labels; accuracy needs labels");
-  FloatExecutor exec(graph, ExecOptions{threads});
+namespace {
+
+template <class Executor>
+EvalResult evaluate_with(Executor& exec, const Graph& graph, const Dataset& data, int64_t batch) {
   const int64_t n = data.x.dim(0);
   const int64_t sample = n ? data.x.numel() / n : 0;
   int64_t correct = 0;
@@ -57,6 +59,21 @@ EvalResult evaluate_classifier(const Graph& graph, const Dataset& data, int64_t 
   r.accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
   r.images_per_s = seconds > 0 ? static_cast<double>(n) / seconds : 0.0;
   return r;
+}
+
+}  // namespace
+
+EvalResult evaluate_classifier(const Graph& graph, const Dataset& data, int64_t batch, int threads) {
+  check_dataset_fits_model(graph, data);
+  if (data.y.empty()) throw_bad_input("dataset '" + data.name + "' has no labels; accuracy needs labels");
+  if (is_quantized(graph)) {
+    IntegerExecutor exec(graph, IntegerExecOptions{threads});
+    EvalResult r = evaluate_with(exec, graph, data, batch);
+    r.executor = "integer";
+    return r;
+  }
+  FloatExecutor exec(graph, ExecOptions{threads});
+  return evaluate_with(exec, graph, data, batch);
 }
 
 }  // namespace tinyopt
