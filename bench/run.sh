@@ -129,11 +129,23 @@ bench_train_throughput() {
   echo "wrote $results/train_throughput.json"
 }
 
+# --- integer executor: the int8 teacher vs our float executor (peers' int8 figures as reported) -----------
+bench_int8_executor() {
+  echo "== integer executor (int8 fmnist-cnn) vs float executor"
+  need_binary int8_executor_bench
+  mkdir -p "$results"
+  local quick=()
+  [[ -n ${BENCH_QUICK:-} ]] && quick=(--quick)
+  "$build/int8_executor_bench" "${quick[@]}" --json "$results/int8_executor.json"
+  echo "wrote $results/int8_executor.json"
+}
+
 main() {
   bench_float_executor
   bench_float_executor_layers
   bench_runtime_kernels
   bench_train_throughput
+  bench_int8_executor
 }
 
 main
