@@ -256,10 +256,10 @@ typedef topt_status topt_hardswish_s8_fn(const topt_hardswish_params* p, const i
                                          void* scratch);
 typedef topt_status topt_softmax_s8_fn(const topt_softmax_params* p, const int8_t* input, int8_t* output,
                                        void* scratch);
-/* requantize_s8s16: int8 -> int16; requantize_s16s8: int16 -> int8. */
-typedef topt_status topt_requantize_s8s16_fn(const topt_requantize_params* p, const int8_t* input, int16_t* output,
+/* requantize_s8_s16: int8 -> int16; requantize_s16_s8: int16 -> int8. */
+typedef topt_status topt_requantize_s8_s16_fn(const topt_requantize_params* p, const int8_t* input, int16_t* output,
                                              void* scratch);
-typedef topt_status topt_requantize_s16s8_fn(const topt_requantize_params* p, const int16_t* input, int8_t* output,
+typedef topt_status topt_requantize_s16_s8_fn(const topt_requantize_params* p, const int16_t* input, int8_t* output,
                                              void* scratch);
 typedef topt_status topt_quantize_s8_fn(const topt_quantize_params* p, const float* input, int8_t* output,
                                         void* scratch);

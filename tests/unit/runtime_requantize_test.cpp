@@ -1,4 +1,4 @@
-// Checkers of the requantize_s8s16 / requantize_s16s8 families (int8 <-> int16 activation boundary,
+// Checkers of the requantize_s8_s16 / requantize_s16_s8 families (int8 <-> int16 activation boundary,
 // docs/numerics.md section 5) against the naive fixed-point model, plus the worked example of the doc and
 // the exactness of the int8 -> int16 widening at the int8 scale.
 #include <gtest/gtest.h>
@@ -64,26 +64,26 @@ std::vector<Out> naive_requantize(const RequantizeCase<In>& c) {
 
 }  // namespace
 
-void check_requantize_s8s16(const requantize_s8s16_kernel& k) {
+void check_requantize_s8_s16(const requantize_s8_s16_kernel& k) {
   using Case = RequantizeCase<int8_t>;
   CaseRunner<Case, int16_t>{
       [](const Case& c) { return c.describe(); },
       [](const Case& c) { return static_cast<size_t>(c.p.count); },
       naive_requantize<int8_t, int16_t>,
-      [](const Case& c, int16_t* out) { return topt_requantize_s8s16__ref(&c.p, c.x.data(), out, nullptr); },
+      [](const Case& c, int16_t* out) { return topt_requantize_s8_s16__ref(&c.p, c.x.data(), out, nullptr); },
       [&k](const Case& c) { return k.supports(&c.p); },
       [&k](const Case& c) { return k.scratch_bytes(&c.p); },
       [&k](const Case& c, int16_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
       .check(k.name, requantize_cases<int8_t>(true));
 }
 
-void check_requantize_s16s8(const requantize_s16s8_kernel& k) {
+void check_requantize_s16_s8(const requantize_s16_s8_kernel& k) {
   using Case = RequantizeCase<int16_t>;
   CaseRunner<Case, int8_t>{
       [](const Case& c) { return c.describe(); },
       [](const Case& c) { return static_cast<size_t>(c.p.count); },
       naive_requantize<int16_t, int8_t>,
-      [](const Case& c, int8_t* out) { return topt_requantize_s16s8__ref(&c.p, c.x.data(), out, nullptr); },
+      [](const Case& c, int8_t* out) { return topt_requantize_s16_s8__ref(&c.p, c.x.data(), out, nullptr); },
       [&k](const Case& c) { return k.supports(&c.p); },
       [&k](const Case& c) { return k.scratch_bytes(&c.p); },
       [&k](const Case& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
@@ -104,7 +104,7 @@ TEST(RuntimeRequantize, WorkedExampleOfNumericsDoc) {
   up.act_max = 32767;
   const int8_t x8[] = {12, -128};
   int16_t x16[2] = {};
-  ASSERT_EQ(topt_requantize_s8s16__ref(&up, x8, x16, nullptr), TOPT_OK);
+  ASSERT_EQ(topt_requantize_s8_s16__ref(&up, x8, x16, nullptr), TOPT_OK);
   EXPECT_EQ(x16[0], 280);
   EXPECT_EQ(x16[1], -5320);
 
@@ -118,7 +118,7 @@ TEST(RuntimeRequantize, WorkedExampleOfNumericsDoc) {
   down.act_max = 127;
   const int16_t y16[] = {280, -5320, -5321};
   int8_t y8[3] = {};
-  ASSERT_EQ(topt_requantize_s16s8__ref(&down, y16, y8, nullptr), TOPT_OK);
+  ASSERT_EQ(topt_requantize_s16_s8__ref(&down, y16, y8, nullptr), TOPT_OK);
   EXPECT_EQ(y8[0], 12);
   EXPECT_EQ(y8[1], -128);
   EXPECT_EQ(y8[2], -128);
@@ -134,7 +134,7 @@ TEST(RuntimeRequantize, WideningAtTheSameScaleIsExact) {
   std::vector<int8_t> x(256);
   for (int i = 0; i < 256; ++i) x[static_cast<size_t>(i)] = static_cast<int8_t>(i - 128);
   std::vector<int16_t> y(256);
-  ASSERT_EQ(topt_requantize_s8s16__ref(&p, x.data(), y.data(), nullptr), TOPT_OK);
+  ASSERT_EQ(topt_requantize_s8_s16__ref(&p, x.data(), y.data(), nullptr), TOPT_OK);
   for (int i = 0; i < 256; ++i) EXPECT_EQ(y[static_cast<size_t>(i)], i - 128 + 37);
 }
 
@@ -147,16 +147,16 @@ TEST(RuntimeRequantize, RejectsBadParameters) {
   int16_t x16 = 0;
   int8_t x8 = 0;
   p.input_zero_point = 3;  // int16 input must have zero point 0
-  EXPECT_EQ(topt_requantize_s16s8__ref(&p, &x16, &x8, nullptr), TOPT_ERR_QUANT);
+  EXPECT_EQ(topt_requantize_s16_s8__ref(&p, &x16, &x8, nullptr), TOPT_ERR_QUANT);
   p.input_zero_point = 0;
   p.requant.shift = 31;
-  EXPECT_EQ(topt_requantize_s16s8__ref(&p, &x16, &x8, nullptr), TOPT_ERR_QUANT);
+  EXPECT_EQ(topt_requantize_s16_s8__ref(&p, &x16, &x8, nullptr), TOPT_ERR_QUANT);
   p.requant.shift = 1;
   p.count = 0;
-  EXPECT_EQ(topt_requantize_s16s8__ref(&p, &x16, &x8, nullptr), TOPT_ERR_SHAPE);
+  EXPECT_EQ(topt_requantize_s16_s8__ref(&p, &x16, &x8, nullptr), TOPT_ERR_SHAPE);
   p.count = 1;
-  EXPECT_EQ(topt_requantize_s16s8__ref(&p, nullptr, &x8, nullptr), TOPT_ERR_NULL);
-  EXPECT_EQ(topt_requantize_s16s8__ref(&p, &x16, &x8, nullptr), TOPT_OK);
+  EXPECT_EQ(topt_requantize_s16_s8__ref(&p, nullptr, &x8, nullptr), TOPT_ERR_NULL);
+  EXPECT_EQ(topt_requantize_s16_s8__ref(&p, &x16, &x8, nullptr), TOPT_OK);
 }
 
 }  // namespace

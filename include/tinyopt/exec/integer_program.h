@@ -56,7 +56,7 @@ struct IntTensor {
   size_t bytes() const { return dtype_storage_bytes(dtype, numel()); }
 };
 
-// The requantize_s8s16 / requantize_s16s8 parameters live in tinyopt_rt.h; this is every params type.
+// The requantize_s8_s16 / requantize_s16_s8 parameters live in tinyopt_rt.h; this is every params type.
 using StepParams =
     std::variant<topt_conv2d_params, topt_dwconv2d_params, topt_dense_params, topt_add_params, topt_pool2d_params,
                  topt_global_pool_params, topt_concat_params, topt_pad_params, topt_clamp_params,

@@ -297,7 +297,7 @@ int LoweringContext::convert(int src, DType dtype, float scale, int32_t zero_poi
     p.requant = r;
     p.act_min = act_min;
     p.act_max = act_max;
-    step.family = s.dtype == DType::kI8 ? TOPT_FAMILY_requantize_s8s16 : TOPT_FAMILY_requantize_s16s8;
+    step.family = s.dtype == DType::kI8 ? TOPT_FAMILY_requantize_s8_s16 : TOPT_FAMILY_requantize_s16_s8;
     step.params = p;
   } else {
     fail(node, "int16 -> int16 requantization has no integer kernel; give both tensors the same scale");

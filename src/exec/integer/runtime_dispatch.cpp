@@ -66,8 +66,8 @@ topt_status call_kernel(topt_family family, topt_any_fn run, const StepParams& p
     TOPT_CALL(clamp_s8, topt_clamp_params, in<int8_t>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(hardswish_s8, topt_hardswish_params, in<int8_t>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(softmax_s8, topt_softmax_params, in<int8_t>(inputs, n, 0), static_cast<int8_t*>(output))
-    TOPT_CALL(requantize_s8s16, topt_requantize_params, in<int8_t>(inputs, n, 0), static_cast<int16_t*>(output))
-    TOPT_CALL(requantize_s16s8, topt_requantize_params, in<int16_t>(inputs, n, 0), static_cast<int8_t*>(output))
+    TOPT_CALL(requantize_s8_s16, topt_requantize_params, in<int8_t>(inputs, n, 0), static_cast<int16_t*>(output))
+    TOPT_CALL(requantize_s16_s8, topt_requantize_params, in<int16_t>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(quantize_s8, topt_quantize_params, in<float>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(dequantize_s8, topt_quantize_params, in<int8_t>(inputs, n, 0), static_cast<float*>(output))
     case TOPT_FAMILY_COUNT: break;

@@ -1,4 +1,4 @@
-/* topt_requantize_s16s8__ref.c: reference int16 -> int8 requantization (docs/numerics.md section 5,
+/* topt_requantize_s16_s8__ref.c: reference int16 -> int8 requantization (docs/numerics.md section 5,
  * "Requantize"): q_out = clamp(requantize(q_in, M, shift) + z_out, act_min, act_max) (z_in = 0).
  *
  * Used at a boundary between int16 and int8 activations. Needs no scratch.
@@ -6,16 +6,16 @@
 #include "tinyopt_rt.h"
 #include "tinyopt_rt_fixedpoint.h"
 
-int topt_requantize_s16s8__ref_supports(const topt_requantize_params* p) {
+int topt_requantize_s16_s8__ref_supports(const topt_requantize_params* p) {
   return topt_requantize_params_check(p, TOPT_ACT_S16, TOPT_ACT_S8) == TOPT_OK;
 }
 
-size_t topt_requantize_s16s8__ref_scratch_bytes(const topt_requantize_params* p) {
+size_t topt_requantize_s16_s8__ref_scratch_bytes(const topt_requantize_params* p) {
   (void)p;
   return 0;
 }
 
-topt_status topt_requantize_s16s8__ref(const topt_requantize_params* p, const int16_t* input, int8_t* output,
+topt_status topt_requantize_s16_s8__ref(const topt_requantize_params* p, const int16_t* input, int8_t* output,
                                        void* scratch) {
   const topt_status st = topt_requantize_params_check(p, TOPT_ACT_S16, TOPT_ACT_S8);
   int32_t i;
