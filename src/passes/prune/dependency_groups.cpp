@@ -58,6 +58,7 @@ class Analyzer {
       if (s.size() < 2) continue;
       const Elements e = open_space(in, OpType::kIdentity, s[1]);
       pin(e, "graph input '" + in + "'");
+      set(in, e);
     }
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       if (handled_.count(i)) continue;
