@@ -16,12 +16,16 @@ bool is_initializer(const Graph& g, const std::string& name) {
   return g.has_value(name) && g.value(name).is_initializer();
 }
 
-// The values that hold uint8 before the rewrite: uint8 initializers, and the outputs of QuantizeLinear
-// nodes whose zero point is one of them or absent (ONNX's default output type is uint8).
+// The values that hold uint8 before the rewrite: uint8 initializers read by Q/DQ nodes, and the outputs
+// of QuantizeLinear nodes whose zero point is one of them or absent (ONNX's default output type is
+// uint8). uint8 initializers that no Q/DQ reads are none of our business.
 std::set<std::string> uint8_values(const Graph& g) {
   std::set<std::string> u8;
-  for (const auto& [name, v] : g.values()) {
-    if (v.is_initializer() && v.data->dtype() == DType::kU8) u8.insert(name);
+  for (const Node& n : g.nodes) {
+    if (!is_qdq(n)) continue;
+    for (const auto& in : n.inputs) {
+      if (is_initializer(g, in) && g.value(in).data->dtype() == DType::kU8) u8.insert(in);
+    }
   }
   for (const Node& n : g.nodes) {
     if (n.op == OpType::kQuantizeLinear && (!has_input(n, 2) || u8.count(n.inputs[2]) != 0)) {
