@@ -1,11 +1,8 @@
-// Test-only: turns a float graph into a QDQ graph of the shared convention (HELPERS.md "Quantized models
-// in the IR": symmetric per-output-channel weights, int32 bias at s_in * s_w, asymmetric int8 or symmetric
-// int16 activations per tensor, Q/DQ after each fused activation, MaxPool/Flatten/Reshape reusing their
-// input's parameters), so the QDQ ONNX tests have realistic models to export, import and run in
-// onnxruntime. Calibration is plain min/max over the given images with the float executor; Conv ->
-// BatchNormalization pairs are folded first. This is a stand-in for graphs written by the product's PTQ
-// (passes/quantize), not a second PTQ: no calibrator choice, no bias correction, no error handling
-// beyond what the tests feed it.
+// Test-only shortcuts for the QDQ ONNX tests: a quantized model of the shared QDQ convention made by the
+// product's PTQ (quant::quantize_model, passes/quantize.h) with the cheapest settings (min/max
+// calibration, no bias correction, one thread), so the tests have realistic int8 / int4-weight /
+// int16-activation graphs to export, import and run in onnxruntime; and the int4 -> int8 widening the
+// float executor needs to run such a graph.
 #pragma once
 
 #include "tinyopt/core/graph.h"
@@ -13,8 +10,8 @@
 namespace tinyopt::testing {
 
 struct TestQuantOptions {
-  int weight_bits = 8;      // 8 (kI8, [-127, 127]) or 4 (kI4 packed, [-7, 7])
-  int activation_bits = 8;  // 8 (asymmetric kI8) or 16 (symmetric kI16, zero point 0)
+  int weight_bits = 8;      // 8 or 4
+  int activation_bits = 8;  // 8 (asymmetric) or 16 (symmetric)
 };
 
 // `calib` is a float batch matching the graph's (single) input.
