@@ -4,7 +4,7 @@
 # the peers with scripts/install-deps.sh --peers). Builds nothing. A missing peer is skipped with a
 # message; its columns are then absent from the results. One function per benchmark: add yours to main().
 # Environment: BENCH_ROUNDS (default 3) rounds per benchmark; BENCH_QUICK=1 for short timing loops
-# (trying the pipeline, not for figures).
+# (trying the pipeline, not for figures); BENCH_ONLY="int8 ..." runs only the named bench_* functions.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -148,7 +148,8 @@ bench_int8() {
       echo "  $name: skipped ($float not found)"
       continue
     fi
-    "$build/tinyopt" quantize "$float" --data fashion-mnist --calib 500 -o "$dir/$name.int8.onnx" >/dev/null
+    "$build/tinyopt" quantize "$float" --data fashion-mnist --calib 500 --limit 100 -o "$dir/$name.int8.onnx" \
+      >/dev/null  # --limit: accuracy is measured by int8_bench prepare over the whole test set
     specs+=("$name=$float=$dir/$name.int8.onnx")
   done
   "$build/int8_bench" prepare "$dir" "${specs[@]}"
@@ -193,6 +194,11 @@ bench_int8() {
 }
 
 main() {
+  if [[ -n ${BENCH_ONLY:-} ]]; then  # e.g. BENCH_ONLY="int8 runtime_kernels": just those benchmarks
+    local b
+    for b in $BENCH_ONLY; do "bench_$b"; done
+    return
+  fi
   bench_float_executor
   bench_float_executor_layers
   bench_runtime_kernels
