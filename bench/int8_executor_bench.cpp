@@ -3,6 +3,8 @@
 // 1 thread and batch-256 throughput with 2 threads, the protocol of bench_timing.h (median of many runs).
 //
 //   int8_executor_bench [--qdq MODEL.onnx] [--json OUT.json] [--quick]
+//   int8_executor_bench time MANIFEST.json OUT.json   (the per-tool step of bench_int8 in run.sh: times the
+//       manifest's QDQ models with its protocol and writes the float benchmark's per-tool format)
 //
 // The int8 model is MODEL.onnx when given (a QDQ model, e.g. from `tinyopt quantize`), otherwise the
 // teacher BN-folded and quantized with min/max scales on 64 Fashion-MNIST test images by the test-only
@@ -11,6 +13,7 @@
 // the ones the issue reports for this machine, printed beside ours for the ratio (bench/peers runs them).
 // Not a test: it checks nothing beyond "the two executors agree on most top-1 classes".
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -80,9 +83,62 @@ int64_t top1_agreement(const Tensor& a, const Tensor& b) {
   return same;
 }
 
+// `time MANIFEST OUT`: models[] {name, onnx, sample_shape, check_input, check_batch, ours_output}, protocol
+// {latency, throughput}, as float_executor_bench writes them.
+int time_manifest(const std::string& manifest_path, const std::string& out_path) {
+  const json manifest = tb::read_json(manifest_path);
+  json out = {{"peer", "tinyopt"}, {"executor", "integer"}, {"models", json::object()}};
+  for (const json& model : manifest.at("models")) {
+    const std::string name = model.at("name");
+    const std::vector<int64_t> sample = model.at("sample_shape");
+    const int64_t check_batch = model.value("check_batch", 4);
+    tinyopt::Shape shape{check_batch};
+    shape.insert(shape.end(), sample.begin(), sample.end());
+    const std::vector<float> check = tb::read_f32(model.at("check_input"), tinyopt::shape_numel(shape));
+    const Tensor images = Tensor::from_f32(shape, check);
+    const tinyopt::Graph g = tinyopt::load_onnx(model.at("onnx"));
+    json r;
+    for (const char* kind : {"latency", "throughput"}) {
+      const json& pj = manifest.at("protocol").at(kind);
+      const tb::TimingProtocol p{.batch = pj.at("batch"), .threads = pj.at("threads"), .warmup = pj.at("warmup"),
+                                 .min_runs = pj.at("min_runs"), .min_seconds = pj.at("min_seconds"),
+                                 .max_runs = pj.at("max_runs")};
+      tinyopt::IntegerExecutor ex(g, {.threads = p.threads});
+      const std::vector<Tensor> in{batch_of(images, p.batch)};
+      const tb::Timing t = tb::time_runs([&] { ex.run(in); }, p);
+      r[std::string(kind) + "_batch_ms"] = t.median_seconds * 1e3;
+      r[std::string(kind) + "_runs"] = t.runs;
+    }
+    r["latency_ms"] = r["latency_batch_ms"];
+    r["throughput_ips"] = manifest.at("protocol").at("throughput").at("batch").get<double>() /
+                          (r["throughput_batch_ms"].get<double>() / 1e3);
+    double max_abs = 0;
+    if (model.contains("ours_output") && std::filesystem::exists(model.at("ours_output").get<std::string>())) {
+      const Tensor y = tinyopt::IntegerExecutor(g).run({images}).at(0);
+      const std::vector<float> want = tb::read_f32(model.at("ours_output"), y.numel());
+      for (int64_t i = 0; i < y.numel(); ++i)
+        max_abs = std::max(max_abs, static_cast<double>(std::abs(y.data<float>()[i] - want[static_cast<size_t>(i)])));
+    }
+    r["max_abs_diff"] = max_abs;
+    out["models"][name] = r;
+    std::printf("  tinyopt int8 %-12s %8.3f ms  %9.0f img/s\n", name.c_str(), r["latency_ms"].get<double>(),
+                r["throughput_ips"].get<double>());
+  }
+  tb::write_json(out_path, out);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "time") {
+    try {
+      return time_manifest(argv[2], argv[3]);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "int8_executor_bench: %s\n", e.what());
+      return 1;
+    }
+  }
   std::string qdq_path, json_path;
   bool quick = std::getenv("BENCH_QUICK") != nullptr;
   for (int i = 1; i < argc; ++i) {
