@@ -94,10 +94,46 @@ bench_runtime_kernels() {
   "$build/runtime_kernels_bench" --rounds "$rounds" "${quick[@]}" --json "$results/runtime_kernels.json"
 }
 
+# --- training throughput: our engine vs PyTorch, same model, batch, optimizer, threads -----------------
+bench_train_throughput() {
+  echo "== training throughput vs PyTorch ($rounds rounds, 2 threads)"
+  need_binary train_throughput
+  local dir="$work/train_throughput" load_start torch_reason seconds=5 round_args=()
+  rm -rf "$dir" && mkdir -p "$dir"
+  [[ -n ${BENCH_QUICK:-} ]] && seconds=0.5
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  torch_reason="$(torch_missing)"
+  [[ -n $torch_reason ]] && echo "  torch: skipped ($torch_reason)"
+  local r arch batch
+  for ((r = 1; r <= rounds; r++)); do
+    echo "-- round $r/$rounds"
+    local rd="$dir/round$r"
+    mkdir -p "$rd"
+    for arch in fmnist-cnn fmnist-ds; do
+      for batch in 64 128; do
+        "$build/train_throughput" --arch $arch --batch $batch --threads 2 --seconds $seconds \
+          >"$rd/tinyopt-$arch-b$batch.json"
+        if [[ -z $torch_reason ]]; then
+          $python "$here/train_throughput_torch.py" --arch $arch --batch $batch --threads 2 --seconds $seconds \
+            >"$rd/pytorch-$arch-b$batch.json"
+        fi
+      done
+    done
+    round_args+=(--round "$rd")
+  done
+  mkdir -p "$results"
+  local combine=$python
+  [[ -x $combine ]] || combine=python3
+  "$combine" "$here/combine_train_throughput.py" "${round_args[@]}" --skip-torch "$torch_reason" \
+    --build-dir "$build" --load-start "$load_start" --out "$results/train_throughput.json"
+  echo "wrote $results/train_throughput.json"
+}
+
 main() {
   bench_float_executor
   bench_float_executor_layers
   bench_runtime_kernels
+  bench_train_throughput
 }
 
 main
