@@ -167,6 +167,8 @@ void add_prune_verb(CLI::App& app) {
   cmd->add_option("--taylor-batches", a->taylor_batches, "batches of 64 for the taylor criterion")
       ->check(CLI::Range(1, 10000));
   add_train_flags(cmd, a->train);
+  // --fine-tune-epochs replaces --epochs; fine-tunes are short and write no checkpoint.
+  for (const char* unused : {"--epochs", "--checkpoint", "--resume"}) cmd->remove_option(cmd->get_option(unused));
   cmd->callback([a] { run_prune(*a); });
 }
 

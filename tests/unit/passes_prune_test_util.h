@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "passes_test_util.h"
 #include "tinyopt/arch/architectures.h"
 #include "tinyopt/core/graph.h"
 
@@ -36,14 +37,10 @@ inline Graph randomized_arch(const std::string& name, float width = 1.0f, uint64
   return g;
 }
 
+// `batch` uniform [0, 1) samples shaped like the model's first input.
 inline Tensor random_input(const Graph& g, int64_t batch, uint64_t seed = 3) {
-  Shape s = g.value(g.inputs[0]).shape;
-  s[0] = batch;
-  Tensor t(DType::kF32, s);
-  std::mt19937 rng(static_cast<uint32_t>(seed));
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  for (float& v : t.span<float>()) v = u(rng);
-  return t;
+  const Shape& s = g.value(g.inputs[0]).shape;
+  return ::tinyopt::testing::random_images(batch, Shape(s.begin() + 1, s.end()), seed);
 }
 
 // max |a - b| / max(1, |a|), or +inf when the shapes differ.
