@@ -54,6 +54,8 @@ Graph qdq_graph(float scale, int32_t zp, DType zp_type) {
   Node dq{"dq", OpType::kDequantizeLinear, {"xq", "s", "zp"}, {"xdq"}, {}};
   g.nodes[0].inputs[0] = "xdq";
   g.nodes.insert(g.nodes.begin(), {q, dq});
+  infer_shapes(g, 1);  // declares xq and xdq
+  g.value("x").shape[0] = -1;
   return g;
 }
 
