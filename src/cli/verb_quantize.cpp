@@ -21,7 +21,7 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, data, calib_data, out;
-  std::string calibrator = "percentile", weights = "int8", activations = "int8", weight_clip;
+  std::string calibrator = "mse", weights = "int8", activations = "int8", weight_clip;
   int64_t calib = 500;
   double percentile = 99.99;
   uint64_t seed = 0;
