@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_new_verb(app);
   tinyopt::cli::add_train_verb(app);
   tinyopt::cli::add_distill_verb(app);
+  tinyopt::cli::add_prune_verb(app);
   tinyopt::cli::add_quantize_verb(app);
   std::string verbs;
   bool known = false;

@@ -36,6 +36,8 @@ void add_train_flags(CLI::App* cmd, TrainArgs& a) {
   cmd->add_option("--threads", c.threads, "threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--kd-temp", c.kd_temp, "distillation temperature T")->check(CLI::PositiveNumber);
   cmd->add_option("--kd-alpha", c.kd_alpha, "weight of the distillation term")->check(CLI::Range(0.0f, 1.0f));
+  cmd->add_option("--slimming-l1", c.slimming_l1, "network slimming: L1 weight on BN gammas (e.g. 1e-4)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--checkpoint", a.checkpoint, "checkpoint file (default: OUTPUT.ckpt)");
   cmd->add_flag("--resume", c.resume, "continue from the checkpoint");
   cmd->add_option("--limit", a.limit, "train on the first N samples only")->check(CLI::NonNegativeNumber);

@@ -12,6 +12,7 @@ void add_eval_verb(CLI::App& app);
 void add_new_verb(CLI::App& app);
 void add_train_verb(CLI::App& app);
 void add_distill_verb(CLI::App& app);
+void add_prune_verb(CLI::App& app);
 void add_quantize_verb(CLI::App& app);
 
 }  // namespace tinyopt::cli

@@ -52,6 +52,25 @@ void validate(const TrainConfig& c) {
   if (c.label_smoothing < 0.0f || c.label_smoothing >= 1.0f) throw_usage("label smoothing must be in [0, 1)");
   if (c.augment && c.crop_pad < 0) throw_usage("crop padding must not be negative");
   if (c.resume && c.checkpoint_path.empty()) throw_usage("resuming needs a checkpoint path");
+  if (!(c.slimming_l1 >= 0.0f)) throw_usage("the slimming L1 weight must not be negative");
+}
+
+// The BatchNormalization scales of the model, for the slimming penalty.
+std::vector<ParamRef> bn_scales(const Graph& model, const TrainGraph& tg) {
+  std::vector<ParamRef> scales;
+  for (const Node& n : model.nodes) {
+    if (n.op != OpType::kBatchNormalization) continue;
+    for (const ParamRef& p : tg.parameters())
+      if (p.name == n.inputs[1]) scales.push_back(p);
+  }
+  return scales;
+}
+
+// d/dgamma of lambda * |gamma| (0 at gamma = 0).
+void add_slimming_gradient(const std::vector<ParamRef>& scales, float lambda) {
+  for (const ParamRef& p : scales)
+    for (size_t i = 0; i < p.value.size(); ++i)
+      p.grad[i] += p.value[i] > 0.0f ? lambda : (p.value[i] < 0.0f ? -lambda : 0.0f);
 }
 
 // Accuracy of the compiled graph in eval mode over a dataset.
@@ -93,6 +112,7 @@ TrainResult train(const Graph& model, const Dataset& train_data, const Dataset& 
       throw_bad_input("the teacher's input or output shape differs from the student's");
   }
 
+  const std::vector<ParamRef> slimmed = config.slimming_l1 > 0.0f ? bn_scales(model, student) : std::vector<ParamRef>{};
   Optimizer optimizer({config.optimizer, config.momentum, config.nesterov, config.weight_decay}, student.parameters());
   const int64_t steps_per_epoch = (train_data.size() + config.batch - 1) / config.batch;
   LrSchedule schedule;
@@ -161,6 +181,7 @@ TrainResult train(const Graph& model, const Dataset& train_data, const Dataset& 
                         "; lower the learning rate (now " + std::to_string(lr) + ") or check the data for NaN/Inf");
       correct += count_correct(logits, yb, classes);
       student.backward(g);
+      if (!slimmed.empty()) add_slimming_gradient(slimmed, config.slimming_l1);
       optimizer.step(lr);
       ++step;
       train_seconds += std::chrono::duration<double>(Clock::now() - t0).count();

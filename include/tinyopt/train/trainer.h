@@ -43,6 +43,11 @@ struct TrainConfig {
   float kd_temp = 4.0f;
   float kd_alpha = 0.9f;
 
+  // Network slimming (Liu et al. 2017): adds slimming_l1 * sign(gamma) to the gradient of every
+  // BatchNormalization scale, i.e. an L1 penalty on gamma that drives unimportant channels towards 0
+  // (the reported loss leaves the penalty out). 0 = off.
+  float slimming_l1 = 0.0f;
+
   std::string checkpoint_path;   // when set, written (atomically) after every epoch
   bool resume = false;           // continue from checkpoint_path when that file exists
   bool evaluate_each_epoch = true;  // measure test accuracy after every epoch (for progress)
