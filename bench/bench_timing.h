@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,22 @@ struct Timing {
 inline nlohmann::json to_json(const TimingProtocol& p) {
   return {{"batch", p.batch},       {"threads", p.threads},         {"warmup", p.warmup},
           {"min_runs", p.min_runs}, {"min_seconds", p.min_seconds}, {"max_runs", p.max_runs}};
+}
+
+// The protocol of tinyopt's model benchmarks (float executor, int8), written into their manifests for the
+// peers: latency = batch 1, 1 thread; throughput = batch 256, 2 threads. BENCH_QUICK=1 shortens every
+// timing loop (for trying the pipeline, not for numbers).
+inline nlohmann::json standard_protocol() {
+  const bool quick = std::getenv("BENCH_QUICK") != nullptr;
+  TimingProtocol latency{.batch = 1, .threads = 1, .warmup = 50, .min_runs = 200, .min_seconds = 1.5,
+                         .max_runs = 20000};
+  TimingProtocol throughput{.batch = 256, .threads = 2, .warmup = 2, .min_runs = 10, .min_seconds = 2.0,
+                            .max_runs = 500};
+  if (quick) {
+    latency = {.batch = 1, .threads = 1, .warmup = 3, .min_runs = 10, .min_seconds = 0, .max_runs = 10};
+    throughput = {.batch = 256, .threads = 2, .warmup = 1, .min_runs = 2, .min_seconds = 0, .max_runs = 2};
+  }
+  return {{"latency", to_json(latency)}, {"throughput", to_json(throughput)}};
 }
 
 inline double median(std::vector<double> v) {

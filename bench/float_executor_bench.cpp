@@ -43,20 +43,6 @@ constexpr BenchModel kModels[] = {
 };
 constexpr int kCheckBatch = 4;  // images in the check input; timing inputs cycle through them
 
-// BENCH_QUICK=1 shortens every timing loop (for trying the pipeline, not for numbers).
-json protocol() {
-  const bool quick = std::getenv("BENCH_QUICK") != nullptr;
-  tb::TimingProtocol latency{.batch = 1, .threads = 1, .warmup = 50, .min_runs = 200,
-                             .min_seconds = 1.5, .max_runs = 20000};
-  tb::TimingProtocol throughput{.batch = 256, .threads = 2, .warmup = 2, .min_runs = 10,
-                                .min_seconds = 2.0, .max_runs = 500};
-  if (quick) {
-    latency = {.batch = 1, .threads = 1, .warmup = 3, .min_runs = 10, .min_seconds = 0, .max_runs = 10};
-    throughput = {.batch = 256, .threads = 2, .warmup = 1, .min_runs = 2, .min_seconds = 0, .max_runs = 2};
-  }
-  return {{"latency", tb::to_json(latency)}, {"throughput", tb::to_json(throughput)}};
-}
-
 tb::TimingProtocol protocol_from_json(const json& j) {
   return {.batch = j.at("batch"), .threads = j.at("threads"), .warmup = j.at("warmup"),
           .min_runs = j.at("min_runs"), .min_seconds = j.at("min_seconds"), .max_runs = j.at("max_runs")};
@@ -128,7 +114,7 @@ int prepare(const std::string& dir) {
     models.push_back(tinyopt::with_error_context(m.name, [&] { return prepare_model(m, dir); }));
     std::printf("  prepared     %s\n", m.name);
   }
-  tb::write_json(dir + "/manifest.json", {{"protocol", protocol()}, {"models", models}});
+  tb::write_json(dir + "/manifest.json", {{"protocol", tb::standard_protocol()}, {"models", models}});
   return 0;
 }
 

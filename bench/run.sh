@@ -4,7 +4,7 @@
 # the peers with scripts/install-deps.sh --peers). Builds nothing. A missing peer is skipped with a
 # message; its columns are then absent from the results. One function per benchmark: add yours to main().
 # Environment: BENCH_ROUNDS (default 3) rounds per benchmark; BENCH_QUICK=1 for short timing loops
-# (trying the pipeline, not for figures).
+# (trying the pipeline, not for figures); BENCH_ONLY="int8 ..." runs only the named bench_* functions.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -129,11 +129,86 @@ bench_train_throughput() {
   echo "wrote $results/train_throughput.json"
 }
 
+# --- int8: PTQ accuracy vs PyTorch FX PTQ, onnxruntime agreement, int8 latency vs onnxruntime and PyTorch ---
+# The float teacher and student are quantized by `tinyopt quantize` (500 calibration images); onnxruntime
+# runs the very QDQ files we export, PyTorch quantizes the same float files on the same images.
+# BENCH_STUDENT=FILE.onnx names the float student when models/fmnist-ds.onnx is not shipped.
+bench_int8() {
+  echo "== int8: PTQ accuracy, onnxruntime agreement, latency vs onnxruntime and PyTorch ($rounds rounds)"
+  need_binary int8_bench
+  local dir="$work/int8" load_start load_note skip=() round_args=() specs=() name float
+  rm -rf "$dir" && mkdir -p "$dir"
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  load_note="${BENCH_LOAD_NOTE:-}"
+  local root="$here/.."
+  for name in fmnist-cnn fmnist-ds; do
+    float="$root/models/$name.onnx"
+    [[ $name == fmnist-ds && -n ${BENCH_STUDENT:-} ]] && float="$BENCH_STUDENT"
+    if [[ ! -f $float ]]; then
+      echo "  $name: skipped ($float not found)"
+      continue
+    fi
+    "$build/tinyopt" quantize "$float" --data fashion-mnist --calib 500 --limit 100 -o "$dir/$name.int8.onnx" \
+      >/dev/null  # --limit: accuracy is measured by int8_bench prepare over the whole test set
+    specs+=("$name=$float=$dir/$name.int8.onnx")
+  done
+  "$build/int8_bench" prepare "$dir" "${specs[@]}"
+
+  local ort_reason torch_reason
+  ort_reason="$(onnxruntime_missing)"
+  torch_reason="$(torch_missing)"
+  if [[ -n $ort_reason ]]; then
+    echo "  onnxruntime: skipped ($ort_reason)"
+    skip+=(--skip "onnxruntime=$ort_reason")
+  else
+    for spec in "${specs[@]}"; do  # onnxruntime's logits over the whole test set, for the agreement
+      name="${spec%%=*}"
+      node "$here/peers/onnxruntime_run.js" "$dir/$name.int8.onnx" "$dir/test_images.f32" 10000,1,28,28 \
+        "$dir/$name.ort_test_logits.f32" --threads 2 >/dev/null
+    done
+  fi
+  if [[ -n $torch_reason ]]; then
+    echo "  torch: skipped ($torch_reason)"
+    skip+=(--skip "torch=$torch_reason")
+  fi
+
+  local r
+  for ((r = 1; r <= rounds; r++)); do
+    echo "-- round $r/$rounds"
+    local rd="$dir/round$r"
+    mkdir -p "$rd"
+    # Our integer executor's timing: its own benchmark, if built, times the manifest's QDQ files with the
+    # manifest's protocol and writes tinyopt.json in the float benchmark's per-tool format.
+    if [[ -x $build/int8_executor_bench ]]; then
+      "$build/int8_executor_bench" time "$dir/manifest.json" "$rd/tinyopt.json"
+    fi
+    if [[ -z $ort_reason ]]; then
+      node "$here/peers/onnxruntime_bench.js" "$dir/manifest.json" "$rd/onnxruntime.json"
+    fi
+    if [[ -z $torch_reason ]]; then
+      $python "$here/peers/torch_int8_bench.py" "$dir/manifest.json" "$rd/torch.json"
+    fi
+    round_args+=(--round "$rd")
+  done
+
+  mkdir -p "$results"
+  (cd "$here" && $python combine_int8.py --manifest "$dir/manifest.json" --ours "$dir/ours.json" --work "$dir" \
+    "${round_args[@]}" "${skip[@]}" --build-dir "$build" --load-start "$load_start" --load-note "$load_note" \
+    --results "$results")
+  echo "wrote $results/int8_latency.json and $results/ptq_accuracy.json"
+}
+
 main() {
+  if [[ -n ${BENCH_ONLY:-} ]]; then  # e.g. BENCH_ONLY="int8 runtime_kernels": just those benchmarks
+    local b
+    for b in $BENCH_ONLY; do "bench_$b"; done
+    return
+  fi
   bench_float_executor
   bench_float_executor_layers
   bench_runtime_kernels
   bench_train_throughput
+  bench_int8
 }
 
 main

@@ -8,6 +8,11 @@ axes) become Python constants so the trace does not record them.
 It is not a general ONNX runtime: float32 only, the op set of tinyopt's float IR (core/op_type.h) minus
 quantization and ConvTranspose; anything else raises NotImplementedError naming the node.
 
+`to_fx_module(path)` builds the same network as a torch.fx.GraphModule of standard layers (nn.Conv2d,
+nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d, nn.Linear, ...), the form PyTorch's FX post-training quantization
+(prepare_fx / convert_fx, bench/peers/torch_int8_bench.py) recognizes, fuses and quantizes; it covers the
+ops of the Fashion-MNIST teacher and student and the CNN families, and raises NotImplementedError otherwise.
+
 Usage as a script (self-check): /usr/bin/python3 onnx_to_torch.py MODEL.onnx  prints the output shape.
 """
 import sys
@@ -248,6 +253,102 @@ class OnnxModule(torch.nn.Module):
             return F.pad(x[0], tp, value=value)
         # torch pads only the spatial dims in reflect/replicate mode: drop the leading N, C zeros.
         return F.pad(x[0], tp[: 2 * (x[0].dim() - 2)], mode={"edge": "replicate"}.get(mode, mode))
+
+
+def _conv_module(node, a, w, b):
+    rank = w.dim() - 2
+    if rank != 2 or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+        raise NotImplementedError(f"node '{node.name}' (Conv): only 2-D convs with explicit pads")
+    begins, ends = _split_pads(a.get("pads"), rank)
+    if begins != ends:
+        raise NotImplementedError(f"node '{node.name}' (Conv): asymmetric pads")
+    groups = a.get("group", 1)
+    conv = torch.nn.Conv2d(w.shape[1] * groups, w.shape[0], tuple(w.shape[2:]), stride=a.get("strides", [1, 1]),
+                           padding=begins, dilation=a.get("dilations", [1, 1]), groups=groups, bias=b is not None)
+    conv.weight.data.copy_(w)
+    if b is not None:
+        conv.bias.data.copy_(b)
+    return conv
+
+
+def _layer(node, a, consts):
+    """The torch.nn layer for one ONNX node whose first input is the only non-constant one, or None."""
+    op = node.op_type
+    arg = lambda i: torch.from_numpy(consts[node.input[i]].astype("float32").copy()) \
+        if len(node.input) > i and node.input[i] else None  # noqa: E731
+    if op == "Conv":
+        return _conv_module(node, a, arg(1), arg(2))
+    if op == "BatchNormalization":
+        bn = torch.nn.BatchNorm2d(consts[node.input[1]].shape[0], eps=a.get("epsilon", 1e-5))
+        bn.weight.data.copy_(arg(1)), bn.bias.data.copy_(arg(2))
+        bn.running_mean.copy_(arg(3)), bn.running_var.copy_(arg(4))
+        return bn
+    if op == "Relu":
+        return torch.nn.ReLU()
+    if op == "Clip":
+        lo, hi = (float(consts[node.input[i]]) if len(node.input) > i and node.input[i] else None for i in (1, 2))
+        if (lo, hi) == (0.0, 6.0):
+            return torch.nn.ReLU6()
+        return torch.nn.Hardtanh(lo, hi)
+    if op == "MaxPool" or op == "AveragePool":
+        begins, ends = _split_pads(a.get("pads"), 2)
+        if begins != ends or a.get("ceil_mode", 0) or list(a.get("dilations", [1, 1])) != [1, 1]:
+            raise NotImplementedError(f"node '{node.name}' ({op}): asymmetric pads, ceil_mode or dilations")
+        k, st = a["kernel_shape"], a.get("strides", [1, 1])
+        if op == "MaxPool":
+            return torch.nn.MaxPool2d(k, st, begins)
+        return torch.nn.AvgPool2d(k, st, begins, count_include_pad=bool(a.get("count_include_pad", 0)))
+    if op == "GlobalAveragePool":
+        return torch.nn.AdaptiveAvgPool2d(1)
+    if op == "Flatten":
+        return torch.nn.Flatten(a.get("axis", 1))
+    if op == "Gemm":
+        if a.get("transA", 0) or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
+            raise NotImplementedError(f"node '{node.name}' (Gemm): transA, alpha or beta")
+        w = arg(1) if a.get("transB", 0) else arg(1).t()
+        fc = torch.nn.Linear(w.shape[1], w.shape[0], bias=len(node.input) > 2 and bool(node.input[2]))
+        fc.weight.data.copy_(w)
+        if fc.bias is not None:
+            fc.bias.data.copy_(arg(2))
+        return fc
+    if op in ("Identity", "Dropout"):
+        return torch.nn.Identity()
+    return None
+
+
+def to_fx_module(path):
+    """The ONNX model at `path` as a torch.fx.GraphModule of standard layers (see the module docstring):
+    one submodule per weighted or layer-like node, torch.add / torch.cat for Add / Concat, view ops for
+    Reshape. Eval mode; single input, single output."""
+    import operator
+    model = onnx.load(path)
+    g = model.graph
+    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    inputs = [i.name for i in g.input if i.name not in consts]
+    if len(inputs) != 1 or len(g.output) != 1:
+        raise NotImplementedError("to_fx_module: one input and one output only")
+    root = torch.nn.Module()
+    fx = torch.fx.Graph()
+    env = {inputs[0]: fx.placeholder("x")}
+    for i, node in enumerate(g.node):
+        a = _attrs(node)
+        layer = _layer(node, a, consts)
+        if layer is not None:
+            name = f"n{i}_{node.op_type.lower()}"
+            root.add_module(name, layer)
+            out = fx.call_module(name, (env[node.input[0]],))
+        elif node.op_type == "Add":
+            out = fx.call_function(operator.add, (env[node.input[0]], env[node.input[1]]))
+        elif node.op_type == "Concat":
+            out = fx.call_function(torch.cat, ([env[n] for n in node.input],), {"dim": a["axis"]})
+        elif node.op_type == "Reshape":
+            shape = [int(v) for v in consts[node.input[1]]]
+            out = fx.call_method("reshape", (env[node.input[0]], *[s if s != 0 else -1 for s in shape]))
+        else:
+            raise NotImplementedError(f"node '{node.name}' ({node.op_type}): not supported by to_fx_module")
+        env[node.output[0]] = out
+    fx.output(env[g.output[0].name])
+    return torch.fx.GraphModule(root, fx).eval()
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@
 //
 // Opset 17 differs from the IR's opset-18 semantics only in ReduceMean (axes as an attribute) and Pad
 // (no axes input) among tinyopt's ops; exporting at 17 rewrites the first and refuses the second.
+// QuantizeLinear/DequantizeLinear on int16 are written in the com.microsoft domain (onnx_qdq.h says why),
+// which is then imported at version 1 beside the default domain.
 #include <fmt/format.h>
 
 #include <span>
 
 #include "core/file_bytes.h"
 #include "onnx/onnx_attribute.h"
+#include "onnx/onnx_qdq.h"
 #include "onnx/onnx_tensor.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/onnx/onnx_io.h"
@@ -59,8 +62,9 @@ Node to_opset17(const Graph& g, Node node) {
   return node;
 }
 
-void fill_node(const Node& node, onnx::NodeProto& np) {
+void fill_node(const Node& node, const std::string& domain, onnx::NodeProto& np) {
   np.set_name(node.name);
+  if (!domain.empty()) np.set_domain(domain);
   np.set_op_type(std::string(op_name(node.op)));
   for (const auto& in : node.inputs) np.add_input(in);
   for (const auto& out : node.outputs) np.add_output(out);
@@ -90,8 +94,17 @@ onnx::ModelProto to_model_proto(const Graph& g, const OnnxExportOptions& options
   }
   for (const auto& name : g.inputs) fill_value_info(g.value(name), *gp.add_input());
   for (const auto& name : g.outputs) fill_value_info(g.value(name), *gp.add_output());
+  bool uses_microsoft_domain = false;
   for (const Node& node : g.nodes) {
-    fill_node(options.opset == 17 ? to_opset17(g, node) : node, *gp.add_node());
+    const bool microsoft = detail::qdq_needs_microsoft_domain(g, node);
+    uses_microsoft_domain = uses_microsoft_domain || microsoft;
+    fill_node(options.opset == 17 ? to_opset17(g, node) : node,
+              microsoft ? std::string(detail::kMicrosoftDomain) : std::string(), *gp.add_node());
+  }
+  if (uses_microsoft_domain) {
+    auto* ms = model.add_opset_import();
+    ms->set_domain(std::string(detail::kMicrosoftDomain));
+    ms->set_version(detail::kMicrosoftDomainVersion);
   }
 
   auto metadata = g.metadata;

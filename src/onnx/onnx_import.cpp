@@ -6,7 +6,8 @@
 //   3. Initializers, then graph inputs that are not initializers, then output declarations.
 //   4. Nodes in file order: Constant nodes become initializers; every other node must be in the
 //      default domain and an OpType; it gets a unique name and is canonicalized (step 1).
-//   5. Shape-dependent canonicalization (step 2), int4 annotations, shape inference and the verifier.
+//   5. Shape-dependent canonicalization (step 2), int4 annotations, uint8 QDQ -> int8 (onnx_qdq.h),
+//      shape inference and the verifier.
 // Errors carry "<file>: node '<name>' (op '<op>', opset N): ..." context as they unwind.
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include "core/file_bytes.h"
 #include "onnx/onnx_attribute.h"
 #include "onnx/onnx_canonicalize.h"
+#include "onnx/onnx_qdq.h"
 #include "onnx/onnx_tensor.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/core/shape_inference.h"
@@ -157,6 +159,7 @@ class Importer {
     detail::canonicalize_with_shapes(ctx);
     apply_declared_outputs();
     apply_int4_annotation();
+    detail::uint8_qdq_to_int8(graph_);
     graph_.opset = kCanonicalOpset;
     infer_shapes_keeping_batch(graph_);
     verify_graph(graph_);
@@ -212,10 +215,11 @@ class Importer {
                       " is not supported by tinyopt; supported ops: " + supported_op_list());
     }
     with_error_context(node_context(np, name), [&] {
-      if (!np.domain().empty() && np.domain() != "ai.onnx") {
+      if (!np.domain().empty() && np.domain() != "ai.onnx" &&
+          !detail::is_supported_microsoft_op(np.domain(), np.op_type())) {
         throw_bad_input(
             fmt::format("domain '{}' is not supported; tinyopt reads only the default ONNX "
-                        "domain",
+                        "domain (and com.microsoft QuantizeLinear/DequantizeLinear)",
                         np.domain()));
       }
       for (const auto& out : np.output()) {

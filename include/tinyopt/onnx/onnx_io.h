@@ -1,7 +1,7 @@
 // ONNX import and export: the interchange format of tinyopt (DESIGN.md section 3). Import reads an ONNX
-// model of opset 1..18 (default domain only) and returns a Graph in the canonical IR, whose op semantics
-// are those of ONNX opset 18; export writes such a Graph as an opset-18 ONNX model that passes
-// onnx.checker. This header is the whole public surface; the insides live in src/onnx/.
+// model of opset 1..18 (default domain, plus com.microsoft's QuantizeLinear/DequantizeLinear) and
+// returns a Graph in the canonical IR, whose op semantics are those of ONNX opset 18; export writes such
+// a Graph as an opset-18 ONNX model that passes onnx.checker. This header is the whole public surface; the insides live in src/onnx/.
 //
 // What import canonicalizes (older-opset forms become their opset-18 equivalents):
 //   - Clip min/max attrs (opset < 11)        -> inputs 1, 2 (f32 scalar initializers; "" when absent)
@@ -31,6 +31,14 @@
 // files inside the model's folder. Export writes every initializer as raw_data; kI4 tensors are written
 // as INT8 (one value per byte, opset 18 has no INT4) and listed in the metadata entry
 // "tinyopt.int4_tensors" (comma-separated names), which import turns back into kI4 and removes.
+//
+// Quantized (QDQ) models (docs/quantization.md, "QDQ ONNX"): the IR's QuantizeLinear/DequantizeLinear
+// are written as the standard ops, except those on int16 (activations of W8A16 layers), which standard
+// ONNX has only from opset 21: they are written as onnxruntime's com.microsoft QuantizeLinear/
+// DequantizeLinear (same semantics; the com.microsoft domain is imported at version 1), and import reads
+// that form back (also as onnxruntime's quantizer writes it). Import rewrites uint8 QDQ, onnxruntime's
+// default for activations, into the IR's int8 form exactly (q - 128, zero point - 128) when uint8 never
+// leaves the Q/DQ nodes. int4 weights: see above (INT8 storage + "tinyopt.int4_tensors").
 //
 // Not done here: shape inference beyond what canonicalization needs, Value::quant (QDQ models carry
 // their quantization in QuantizeLinear/DequantizeLinear nodes), value_info of intermediate values.
