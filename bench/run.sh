@@ -177,6 +177,11 @@ bench_int8() {
     echo "-- round $r/$rounds"
     local rd="$dir/round$r"
     mkdir -p "$rd"
+    # Our integer executor's timing: its own benchmark, if built, times the manifest's QDQ files with the
+    # manifest's protocol and writes tinyopt.json in the float benchmark's per-tool format.
+    if [[ -x $build/int8_executor_bench ]]; then
+      "$build/int8_executor_bench" time "$dir/manifest.json" "$rd/tinyopt.json"
+    fi
     if [[ -z $ort_reason ]]; then
       node "$here/peers/onnxruntime_bench.js" "$dir/manifest.json" "$rd/onnxruntime.json"
     fi
