@@ -22,7 +22,7 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, data, calib_data, out;
-  std::string calibrator = "percentile", weights = "int8", activations = "int8";
+  std::string calibrator = "mse", weights = "int8", activations = "int8", weight_clip;
   int64_t calib = 500;
   double percentile = 99.99;
   uint64_t seed = 0;
@@ -44,6 +44,7 @@ void run_quantize(const QuantizeArgs& a) {
   Dataset test = load_dataset(a.data, Split::kTest);
   if (a.limit > 0 && a.limit < test.size()) test = take(test, a.limit);
   Dataset calib;
+  std::vector<int64_t> calib_indices;  // into the training split; empty with --calib-data (all of it is used)
   if (!a.calib_data.empty()) {
     calib = load_dataset(a.calib_data, Split::kTrain);
     if (calib.size() == 0) throw_bad_input("calibration data '" + a.calib_data + "' has no samples");
@@ -52,6 +53,7 @@ void run_quantize(const QuantizeArgs& a) {
     const Dataset train = load_dataset(a.data, Split::kTrain);
     if (train.size() == 0) throw_bad_input("dataset '" + a.data + "' has no training samples to calibrate on");
     calib = quant::select_calibration_samples(train, a.calib, a.seed);
+    calib_indices = quant::calibration_indices(train.size(), a.calib, a.seed);
   }
   with_error_context(a.model, [&] {
     check_dataset_fits_model(model, calib);
@@ -64,6 +66,7 @@ void run_quantize(const QuantizeArgs& a) {
   opts.weight_bits = a.weights == "int4" ? 4 : 8;
   opts.activation_bits = a.activations == "int16" ? 16 : 8;
   opts.bias_correction = !a.no_bias_correction;
+  if (!a.weight_clip.empty()) opts.weight_clip = a.weight_clip == "mse" ? quant::WeightClip::kMse : quant::WeightClip::kMax;
   opts.calibration.threads = a.threads;
 
   ProgressLine progress;
@@ -99,6 +102,7 @@ void run_quantize(const QuantizeArgs& a) {
                         {"calibration_samples", calib.size()},
                         {"calibrator", a.calibrator},
                         {"bias_correction", opts.bias_correction},
+                        {"calibration_indices", calib_indices},
                         {"layers", layers}};
     j.update(extra_json);
     fmt::print("{}\n", j.dump(2));
@@ -128,6 +132,8 @@ void add_quantize_verb(CLI::App& app) {
   cmd->add_option("--percentile", a->percentile, "percentile for --calibrator percentile")->check(CLI::Range(50.0, 100.0));
   cmd->add_option("--weights", a->weights, "weight precision")->check(CLI::IsMember({"int8", "int4", "mixed"}));
   cmd->add_option("--activations", a->activations, "activation precision")->check(CLI::IsMember({"int8", "int16"}));
+  cmd->add_option("--weight-clip", a->weight_clip, "weight scale: max |w| or the MSE-optimal clip (default: max for int8, mse for int4)")
+      ->check(CLI::IsMember({"max", "mse"}));
   cmd->add_flag("--no-bias-correction", a->no_bias_correction, "skip empirical bias correction");
   cmd->add_option("--seed", a->seed, "seed of the calibration sample selection");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->check(CLI::NonNegativeNumber);
