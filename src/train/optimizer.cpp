@@ -26,10 +26,10 @@ Optimizer::Optimizer(const OptimizerConfig& config, const std::vector<ParamRef>&
 
 void Optimizer::step(float lr) {
   ++steps_;
-  const float wd = config_.weight_decay;
   if (kind_ == Kind::kSgd) {
     const float mu = config_.momentum;
     for (size_t i = 0; i < params_.size(); ++i) {
+      const float wd = params_[i].weight_decay ? config_.weight_decay : 0.0f;
       float* p = params_[i].value.data();
       const float* g = params_[i].grad.data();
       float* buf = m_[i].data();
@@ -52,6 +52,7 @@ void Optimizer::step(float lr) {
   const float bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(b2), t)));
   const bool decoupled = kind_ == Kind::kAdamW;
   for (size_t i = 0; i < params_.size(); ++i) {
+    const float wd = params_[i].weight_decay ? config_.weight_decay : 0.0f;
     float* p = params_[i].value.data();
     const float* g = params_[i].grad.data();
     float* m = m_[i].data();

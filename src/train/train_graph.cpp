@@ -8,16 +8,20 @@
 //   3. One op per node from the rule table (op_rules.cpp); a trailing Softmax is skipped so the output is
 //      the logits. A batched value needs a gradient when any input of its producer has one.
 //   4. setup() each op: geometry checks and scratch allocation.
+// Fake quantization (QAT): a value named in the FakeQuantMap gets a second slot, written by a fake-quant op
+// that runs right after the value is produced (before its first reader, for weights and the graph input);
+// every reader binds to that slot. The scale is a parameter slot of its own.
 #include "tinyopt/train/train_graph.h"
 
 #include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "tinyopt/core/error.h"
 #include "tinyopt/core/shape_inference.h"
-#include "train/train_op.h"
+#include "train/ops/ops.h"
 
 namespace tinyopt::train {
 
@@ -49,8 +53,9 @@ bool contains(const std::vector<int>& v, size_t i) {
 
 }  // namespace
 
-TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool input_gradient)
-    : source_(graph), max_batch_(max_batch), threads_(std::max(1, threads)) {
+TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool input_gradient,
+                       const FakeQuantMap& fake_quant)
+    : source_(graph), max_batch_(max_batch), threads_(std::max(1, threads)), fake_quant_(fake_quant) {
   if (max_batch < 1) throw_usage("training batch size must be at least 1");
   if (graph.inputs.size() != 1) throw_bad_input("training needs a graph with exactly one input, this one has " + std::to_string(graph.inputs.size()));
   if (graph.outputs.empty()) throw_bad_input("training needs a graph with an output");
@@ -107,11 +112,62 @@ TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool 
     by_name[name] = raw;
     return raw;
   };
+  // Fake quantization: the slot readers of `name` bind to (raw itself when `name` is not fake-quantized).
+  std::map<std::string, Slot*> quantized;
+  std::map<std::string, Slot*> scale_slots;  // value -> the scale slot its op reads (own or tied)
+  auto fake_quantized = [&](const std::string& name, Slot* raw) -> Slot* {
+    const auto spec = fake_quant.find(name);
+    if (spec == fake_quant.end() || raw == nullptr) return raw;
+    if (auto it = quantized.find(name); it != quantized.end()) return it->second;
+    FakeQuant fq = spec->second;
+    Slot* scale = nullptr;
+    if (!fq.tied_to.empty()) {
+      const auto tied = fake_quant.find(fq.tied_to);
+      if (tied == fake_quant.end() || quantized.count(fq.tied_to) == 0)
+        throw_bad_input("fake quantization of '" + name + "' is tied to '" + fq.tied_to +
+                        "', which is not fake-quantized before it");
+      scale = scale_slots.at(fq.tied_to);
+      fq.scale = tied->second.scale;
+      fq.zero_point = tied->second.zero_point;
+    } else {
+      auto owned = std::make_unique<Slot>();
+      owned->name = fake_quant_scale_name(name);
+      owned->shape = {static_cast<int64_t>(fq.scale.size())};
+      owned->sample_numel = owned->shape[0];
+      owned->data = fq.scale;
+      if (fq.learn_scale) {
+        owned->grad.assign(owned->data.size(), 0.0f);
+        params_.push_back({owned->name, owned->shape, owned->data, owned->grad, false});
+      }
+      scale = owned.get();
+      slots_.push_back(std::move(owned));
+    }
+    scale_slots[name] = scale;
+    fake_quant_scales_[name] = scale->data;
+    auto out = std::make_unique<Slot>();
+    out->name = name + ":fake_quant";
+    out->shape = raw->shape;
+    out->batched = raw->batched;
+    out->sample_numel = raw->sample_numel;
+    out->data.assign(raw->data.size(), 0.0f);
+    if (raw->has_grad() || scale->has_grad()) {
+      out->grad.assign(out->data.size(), 0.0f);
+      if (out->batched) activations_.push_back(out.get());
+    }
+    auto op = with_error_context("fake quantization of '" + name + "'", [&] { return detail::make_fake_quant(name, fq); });
+    op->bind({raw, scale}, {out.get()});
+    ops_.push_back(std::move(op));
+    quantized[name] = out.get();
+    slots_.push_back(std::move(out));
+    return quantized[name];
+  };
+
   input_ = slot_for(graph.inputs[0]);
   if (input_gradient) {
     input_->grad.assign(input_->data.size(), 0.0f);
     activations_.push_back(input_);
   }
+  fake_quantized(graph.inputs[0], input_);
 
   for (size_t ni = 0; ni < node_count; ++ni) {
     const Node& node = g.nodes[ni];
@@ -134,6 +190,7 @@ TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool 
       if (s != nullptr && initializer && contains(rule.state_inputs, i) &&
           std::none_of(state_.begin(), state_.end(), [&](const ParamRef& r) { return r.name == s->name; }))
         state_.push_back({s->name, s->shape, s->data, {}});
+      s = fake_quantized(node.inputs[i], s);
       any_grad = any_grad || (s != nullptr && s->has_grad());
       ins.push_back(s);
     }
@@ -146,10 +203,16 @@ TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool 
       outs.push_back(s);
     }
     auto op = with_error_context(node.describe(), [&] { return rule.make(g, node); });
+    const std::vector<Slot*> produced = outs;
     op->bind(std::move(ins), std::move(outs));
     ops_.push_back(std::move(op));
+    for (size_t k = 0; k < node.outputs.size(); ++k)
+      if (!node.outputs[k].empty()) fake_quantized(node.outputs[k], produced[k]);
   }
-  output_ = slot_for(output_name);
+  for (const auto& [name, spec] : fake_quant)
+    if (quantized.count(name) == 0)
+      throw_bad_input("cannot fake-quantize '" + name + "': it is not a float value read or produced by the trained nodes");
+  output_ = fake_quantized(output_name, slot_for(output_name));
   if (!output_->batched) throw_bad_input("graph output '" + output_name + "' has no batch axis");
 
   // Step 4.
@@ -158,12 +221,15 @@ TrainGraph::TrainGraph(const Graph& graph, int64_t max_batch, int threads, bool 
   // Step 5: who writes each activation gradient first during backward (the last reader in forward
   // order). That op stores the gradient when it can, else the tape zeroes the buffer just before it.
   zero_before_.resize(ops_.size());
+  std::set<std::string> param_names;  // zeroed by backward() itself, always accumulated
+  for (const ParamRef& p : params_) param_names.insert(p.name);
   std::vector<const Slot*> written = {output_};
   for (size_t i = ops_.size(); i-- > 0;) {
     const auto& inputs = ops_[i]->inputs();
     for (size_t k = 0; k < inputs.size(); ++k) {
       Slot* s = inputs[k];
-      if (s == nullptr || !s->has_grad() || !s->batched) continue;
+      // Gradients of batched activations and of fake-quantized weights (computed, not batched).
+      if (s == nullptr || !s->has_grad() || param_names.count(s->name) != 0) continue;
       if (std::find(written.begin(), written.end(), s) != written.end()) continue;
       written.push_back(s);
       const bool read_once = std::count(inputs.begin(), inputs.end(), s) == 1;
@@ -236,9 +302,19 @@ Graph TrainGraph::to_graph() const {
     const Value& v = g.value(p.name);
     g.add_initializer(p.name, Tensor::from_f32(v.data->shape(), p.value));
   };
-  for (const ParamRef& p : params_) store(p);
+  for (const ParamRef& p : params_)
+    if (g.has_value(p.name)) store(p);  // quantization scales are not graph values
   for (const ParamRef& p : state_) store(p);
   return g;
+}
+
+FakeQuantMap TrainGraph::fake_quant() const {
+  FakeQuantMap out = fake_quant_;
+  for (auto& [name, spec] : out) {
+    const std::span<float> s = fake_quant_scales_.at(name);
+    spec.scale.assign(s.begin(), s.end());
+  }
+  return out;
 }
 
 }  // namespace tinyopt::train

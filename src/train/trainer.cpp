@@ -99,7 +99,8 @@ TrainResult train(const Graph& model, const Dataset& train_data, const Dataset& 
                   const ProgressFn& on_progress) {
   validate(config);
   const int threads = kernels::resolve_threads(config.threads);
-  TrainGraph student(model, config.batch, threads);
+  TrainGraph student(model, config.batch, threads, false,
+                     config.fake_quant != nullptr ? *config.fake_quant : FakeQuantMap{});
   check_data(student, train_data, "training");
   const bool has_test = test_data.size() > 0;
   if (has_test) check_data(student, test_data, "test");
@@ -214,6 +215,7 @@ TrainResult train(const Graph& model, const Dataset& train_data, const Dataset& 
   }
 
   result.model = student.to_graph();
+  result.fake_quant = student.fake_quant();
   result.test_accuracy = has_test ? accuracy_of(student, test_data, xb, yb) : -1.0f;
   result.train_images_per_s = static_cast<float>(static_cast<double>(images) / std::max(train_seconds, 1e-9));
   return result;

@@ -32,7 +32,7 @@
 namespace tinyopt::quant {
 
 struct QuantizeOptions {
-  Calibrator calibrator = Calibrator::kPercentile;
+  Calibrator calibrator = Calibrator::kMse;  // best measured SQNR (docs/quantization.md)
   double percentile = 99.99;         // kPercentile
   int weight_bits = 8;               // 8 or 4, for every layer not in weight_bits_by_layer
   int activation_bits = 8;           // 8 or 16

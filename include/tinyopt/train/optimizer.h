@@ -3,7 +3,8 @@
 //   adam:  g = grad + wd * p (L2);  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
 //          p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 //   adamw: p *= 1 - lr * wd (decoupled decay), then adam without the L2 term.
-// Weight decay applies to every parameter, as PyTorch does by default. The moment buffers are exposed
+// Weight decay applies to every parameter whose ParamRef::weight_decay is set (all but quantization
+// scales), as PyTorch does by default. The moment buffers are exposed
 // as named state for checkpoints.
 #pragma once
 

@@ -12,16 +12,22 @@
 // BatchNormalization scale/B; BN running mean/var are state, updated by training-mode forward passes.
 // A trailing Softmax is kept in to_graph() but left out of the tape, so outputs() are logits.
 //
+// Quantization-aware training: values named in a FakeQuantMap (fake_quant.h) -- the graph input,
+// activations, weight initializers -- are read by every consumer through a fake-quantization op; their
+// scales become parameters (no weight decay) and fake_quant() returns them as learned.
+//
 // Not thread-safe: one TrainGraph per training loop. It parallelises internally with OpenMP.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "tinyopt/core/graph.h"
+#include "tinyopt/train/fake_quant.h"
 
 namespace tinyopt::train {
 
@@ -37,6 +43,7 @@ struct ParamRef {
   Shape shape;
   std::span<float> value;
   std::span<float> grad;
+  bool weight_decay = true;  // false for quantization scales
 };
 
 enum class Mode { kTrain, kEval };
@@ -54,7 +61,10 @@ class TrainGraph {
  public:
   // Throws Error(kBadInput) naming the node when the graph cannot be trained (see above). With
   // `input_gradient`, backward() also computes d(loss)/d(input) (gradient checks, saliency).
-  TrainGraph(const Graph& graph, int64_t max_batch, int threads = 1, bool input_gradient = false);
+  // `fake_quant` names the values to fake-quantize (QAT); throws Error(kBadInput) for a name that is not
+  // a float value of the graph.
+  TrainGraph(const Graph& graph, int64_t max_batch, int threads = 1, bool input_gradient = false,
+             const FakeQuantMap& fake_quant = {});
   ~TrainGraph();
   TrainGraph(TrainGraph&&) noexcept;
   TrainGraph& operator=(TrainGraph&&) noexcept;
@@ -84,7 +94,10 @@ class TrainGraph {
 
   // The source graph with the current weights and running statistics in its initializers: the model in
   // inference form (BatchNormalization uses the running statistics), ready for export or the executor.
+  // Without the fake quantization: the float weights as trained.
   Graph to_graph() const;
+  // The FakeQuantMap given to the constructor with the scales as trained.
+  FakeQuantMap fake_quant() const;
 
  private:
   Graph source_;
@@ -100,6 +113,8 @@ class TrainGraph {
   std::vector<detail::Slot*> activations_;  // batched slots with gradients
   std::vector<std::vector<detail::Slot*>> zero_before_;  // per op: gradients to zero before its backward
   std::vector<ParamRef> params_, state_;
+  FakeQuantMap fake_quant_;
+  std::map<std::string, std::span<float>> fake_quant_scales_;  // value -> its scale slot
   bool profiling_ = false;
   std::vector<OpTiming> timings_;
 };

@@ -15,6 +15,7 @@
 
 #include "tinyopt/core/graph.h"
 #include "tinyopt/data/dataset.h"
+#include "tinyopt/train/fake_quant.h"
 
 namespace tinyopt::train {
 
@@ -43,6 +44,9 @@ struct TrainConfig {
   float kd_temp = 4.0f;
   float kd_alpha = 0.9f;
 
+  // Quantization-aware training: values of the student to fake-quantize (fake_quant.h), or nullptr.
+  const FakeQuantMap* fake_quant = nullptr;
+
   // Network slimming (Liu et al. 2017): adds slimming_l1 * sign(gamma) to the gradient of every
   // BatchNormalization scale, i.e. an L1 penalty on gamma that drives unimportant channels towards 0
   // (the reported loss leaves the penalty out). 0 = off.
@@ -68,11 +72,13 @@ struct TrainProgress {
 };
 
 struct TrainResult {
-  Graph model;                   // inference form: BN with running statistics, ready for export
+  Graph model;                   // inference form: BN with running statistics, ready for export (float
+                                 // weights; with fake_quant, test_accuracy is the fake-quantized model's)
   float test_accuracy = 0.0f;    // of `model` on the test set (eval mode); -1 when the test set is empty
   float train_images_per_s = 0.0f;
   int epochs_run = 0;            // epochs trained in this call (less than epochs when resumed)
   float final_loss = 0.0f;       // mean training loss of the last epoch
+  FakeQuantMap fake_quant;       // with config.fake_quant: the learned quantization scales
 };
 
 using ProgressFn = std::function<void(const TrainProgress&)>;

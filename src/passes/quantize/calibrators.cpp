@@ -136,12 +136,13 @@ int kl_threshold_bins(const std::vector<double>& mag, int levels) {
     double outliers = 0;
     for (int k = i; k < n; ++k) outliers += mag[static_cast<size_t>(k)];
     p.back() += outliers;
-    // Q: merge the i reference bins into `levels` chunks, then spread each chunk's mass evenly over the
-    // bins of the chunk that are non-empty in P.
+    // Q: merge the i reference bins into `levels` chunks of i / levels bins (rounded down at both ends, as
+    // TensorRT's linspace; MXNet's "i / levels bins, the remainder to the last chunk" makes one huge last
+    // chunk just below every multiple of `levels` and biases the choice to those thresholds), then spread
+    // each chunk's mass evenly over the bins of the chunk that are non-empty in P.
     std::vector<double> q(static_cast<size_t>(i), 0.0);
-    const int per = i / levels;
     for (int j = 0; j < levels; ++j) {
-      const int start = j * per, stop = j == levels - 1 ? i : start + per;
+      const int start = static_cast<int>(int64_t{j} * i / levels), stop = static_cast<int>(int64_t{j + 1} * i / levels);
       double mass = 0;
       int nonzero = 0;
       for (int k = start; k < stop; ++k) {

@@ -1,6 +1,7 @@
 // Factories of the training ops, one per op family; op_rules.cpp maps OpTypes to them.
 #pragma once
 
+#include "tinyopt/train/fake_quant.h"
 #include "train/train_op.h"
 
 namespace tinyopt::train::detail {
@@ -18,5 +19,7 @@ std::unique_ptr<TrainOp> make_concat(const Graph& graph, const Node& node);
 std::unique_ptr<TrainOp> make_transpose(const Graph& graph, const Node& node);
 std::unique_ptr<TrainOp> make_dropout(const Graph& graph, const Node& node);
 std::unique_ptr<TrainOp> make_softmax(const Graph& graph, const Node& node);
+// Not from the op table: inserted by TrainGraph after the values of a FakeQuantMap (QAT).
+std::unique_ptr<TrainOp> make_fake_quant(const std::string& value, const FakeQuant& spec);
 
 }  // namespace tinyopt::train::detail
