@@ -3,7 +3,7 @@
 #include "tinyopt/exec/evaluate.h"
 
 #include <chrono>
-#include <cstring>
+#include <vector>
 
 #include "tinyopt/core/error.h"
 #include "tinyopt/exec/float_executor.h"
@@ -30,15 +30,13 @@ namespace {
 template <class Executor>
 EvalResult evaluate_with(Executor& exec, const Graph& graph, const Dataset& data, int64_t batch) {
   const int64_t n = data.x.dim(0);
-  const int64_t sample = n ? data.x.numel() / n : 0;
   int64_t correct = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int64_t off = 0; off < n; off += batch) {
-    const int64_t b = std::min(batch, n - off);
-    Shape shape = data.x.shape();
-    shape[0] = b;
-    Tensor x(DType::kF32, shape);
-    std::memcpy(x.data<float>(), data.x.data<float>() + off * sample, static_cast<size_t>(b * sample) * sizeof(float));
+  BatchIterator batches(data, batch, /*shuffle=*/false, /*seed=*/0);
+  Tensor x;
+  std::vector<int32_t> y;
+  while (batches.next(x, y)) {
+    const int64_t b = x.dim(0);
     const std::vector<Tensor> out = exec.run({x});
     const Tensor& logits = out.at(0);
     if (logits.rank() != 2 || logits.dim(0) != b)
@@ -50,7 +48,7 @@ EvalResult evaluate_with(Executor& exec, const Graph& graph, const Dataset& data
       int64_t best = 0;
       for (int64_t c = 1; c < classes; ++c)
         if (p[i * classes + c] > p[i * classes + best]) best = c;
-      correct += best == data.y[static_cast<size_t>(off + i)];
+      correct += best == y[static_cast<size_t>(i)];
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -71,6 +71,8 @@ struct IntegerExecutor::Impl {
   template <class Sink>
   void run_batch(const std::vector<Tensor>& inputs, Sink&& sink);
   int64_t check_inputs(const std::vector<Tensor>& inputs) const;
+  // Runs the batch and returns the tensors `ids` (the float outputs or the integer ones), NCHW.
+  std::vector<Tensor> run_to(const std::vector<Tensor>& inputs, const std::vector<int>& ids);
 };
 
 IntegerExecutor::IntegerExecutor(const Graph& graph, IntegerExecOptions opts) : impl_(std::make_unique<Impl>()) {
@@ -219,30 +221,21 @@ std::vector<Tensor> make_outputs(const IntegerProgram& prog, const std::vector<i
 
 }  // namespace
 
-std::vector<Tensor> IntegerExecutor::run(const std::vector<Tensor>& inputs) {
-  Impl& m = *impl_;
-  const int64_t batch = m.check_inputs(inputs);
-  std::vector<Tensor> out = make_outputs(m.prog, m.prog.outputs, batch);
-  m.run_batch(inputs, [&](int64_t b, uint8_t* arena) {
-    for (size_t i = 0; i < out.size(); ++i) {
-      const int id = m.prog.outputs[i];
-      copy_out(m.prog.tensors[static_cast<size_t>(id)], m.tensor_ptr(arena, id), out[i], b);
-    }
+std::vector<Tensor> IntegerExecutor::Impl::run_to(const std::vector<Tensor>& inputs, const std::vector<int>& ids) {
+  std::vector<Tensor> out = make_outputs(prog, ids, check_inputs(inputs));
+  run_batch(inputs, [&](int64_t b, uint8_t* arena) {
+    for (size_t i = 0; i < out.size(); ++i)
+      copy_out(prog.tensors[static_cast<size_t>(ids[i])], tensor_ptr(arena, ids[i]), out[i], b);
   });
   return out;
 }
 
+std::vector<Tensor> IntegerExecutor::run(const std::vector<Tensor>& inputs) {
+  return impl_->run_to(inputs, impl_->prog.outputs);
+}
+
 std::vector<Tensor> IntegerExecutor::run_integer(const std::vector<Tensor>& inputs) {
-  Impl& m = *impl_;
-  const int64_t batch = m.check_inputs(inputs);
-  std::vector<Tensor> out = make_outputs(m.prog, m.prog.integer_outputs, batch);
-  m.run_batch(inputs, [&](int64_t b, uint8_t* arena) {
-    for (size_t i = 0; i < out.size(); ++i) {
-      const int id = m.prog.integer_outputs[i];
-      copy_out(m.prog.tensors[static_cast<size_t>(id)], m.tensor_ptr(arena, id), out[i], b);
-    }
-  });
-  return out;
+  return impl_->run_to(inputs, impl_->prog.integer_outputs);
 }
 
 }  // namespace tinyopt

@@ -1,28 +1,25 @@
-// Internal to src/passes/quantize/: walks a dataset's samples in contiguous batches (copied into one
-// tensor per batch), for the calibration, bias-correction and SQNR runs of the float executor.
+// Internal to src/passes/quantize/: walks a dataset's samples in order, batch by batch, for the calibration, bias-correction and SQNR runs of the float executor.
 #pragma once
 
 #include <algorithm>
-#include <cstring>
+#include <cstdint>
+#include <vector>
 
 #include "tinyopt/data/dataset.h"
 
 namespace tinyopt::quant::detail {
 
-// Calls fn(x, done) for each batch x of `data` (leading dim <= batch); done counts samples so far.
+// Calls fn(x, done) for each batch x of `data` in order (leading dim <= batch, the last one partial);
+// done counts samples so far. x is reused from batch to batch (BatchIterator), so fn must not keep it.
 template <typename Fn>
 void for_each_batch(const Dataset& data, int64_t batch, Fn&& fn) {
-  const int64_t n = data.size();
-  if (n == 0) return;
-  const int64_t sample = data.x.numel() / n;
-  batch = std::max<int64_t>(batch, 1);
-  for (int64_t off = 0; off < n; off += batch) {
-    const int64_t b = std::min(batch, n - off);
-    Shape shape = data.x.shape();
-    shape[0] = b;
-    Tensor x(DType::kF32, shape);
-    std::memcpy(x.data<float>(), data.x.data<float>() + off * sample, static_cast<size_t>(b * sample) * sizeof(float));
-    fn(x, off + b);
+  BatchIterator batches(data, std::max<int64_t>(batch, 1), /*shuffle=*/false, /*seed=*/0);
+  Tensor x;
+  std::vector<int32_t> y;
+  int64_t done = 0;
+  while (batches.next(x, y)) {
+    done += x.dim(0);
+    fn(x, done);
   }
 }
 
