@@ -50,6 +50,25 @@ def prepare(onnx_path, example):
     return traced, f"trace (optimize_for_inference off: it differed by {diff:.3g})"
 
 
+def time_protocol(prepare_for, x, proto, res):
+    """Times the module prepare_for(xb) returns, as (callable, mode or None), at the protocol's latency and
+    throughput settings on batches cycled from x; adds `<kind>_batch_ms`, `<kind>_runs` (and `<kind>_mode`),
+    `latency_ms` and `throughput_ips` to res and returns it. Call under torch.no_grad()."""
+    for kind in ("latency", "throughput"):
+        p = proto[kind]
+        torch.set_num_threads(p["threads"])
+        xb = torch.from_numpy(batch_of(x, p["batch"]))
+        m, mode = prepare_for(xb)
+        if mode is not None:
+            res[f"{kind}_mode"] = mode
+        secs, runs = time_runs(lambda: m(xb), p)
+        res[f"{kind}_batch_ms"] = secs * 1e3
+        res[f"{kind}_runs"] = runs
+    res["latency_ms"] = res["latency_batch_ms"]
+    res["throughput_ips"] = proto["throughput"]["batch"] / (res["throughput_batch_ms"] / 1e3)
+    return res
+
+
 def bench_model(model, proto):
     x = check_input(model)
     res = {}
@@ -58,17 +77,7 @@ def bench_model(model, proto):
         xt = torch.from_numpy(x)
         check = prepare(model["onnx"], xt)[0](xt).numpy()
         res["max_abs_diff"] = float(np.max(np.abs(check - ours_output(model))))
-        for kind in ("latency", "throughput"):
-            p = proto[kind]
-            torch.set_num_threads(p["threads"])
-            xb = torch.from_numpy(batch_of(x, p["batch"]))
-            m, res[f"{kind}_mode"] = prepare(model["onnx"], xb)
-            secs, runs = time_runs(lambda: m(xb), p)
-            res[f"{kind}_batch_ms"] = secs * 1e3
-            res[f"{kind}_runs"] = runs
-    res["latency_ms"] = res["latency_batch_ms"]
-    res["throughput_ips"] = proto["throughput"]["batch"] / (res["throughput_batch_ms"] / 1e3)
-    return res
+        return time_protocol(lambda xb: prepare(model["onnx"], xb), x, proto, res)
 
 
 def main():

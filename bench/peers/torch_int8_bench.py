@@ -25,10 +25,9 @@ import torch  # noqa: E402
 from torch.ao.quantization import get_default_qconfig_mapping  # noqa: E402
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx  # noqa: E402
 
-from bench_common import (batch_of, check_input, load_f32, load_manifest, ours_output, time_runs,  # noqa: E402
-                          write_json)
+from bench_common import check_input, load_f32, load_manifest, ours_output, write_json  # noqa: E402
 from onnx_to_torch import to_fx_module  # noqa: E402
-from torch_bench import config_summary  # noqa: E402
+from torch_bench import config_summary, time_protocol  # noqa: E402
 
 ENGINE = "onednn"
 # torch 1.13 warns that the onednn engine's default observers may overflow with reduce_range=False on CPUs
@@ -76,17 +75,8 @@ def bench_model(model, manifest):
     res["calibration_samples"] = int(cal["count"])
     with torch.no_grad():
         res["max_abs_diff"] = float(np.max(np.abs(q(torch.from_numpy(x)).numpy() - ours_output(model))))
-        for kind in ("latency", "throughput"):
-            p = proto[kind]
-            torch.set_num_threads(p["threads"])
-            xb = torch.from_numpy(batch_of(x, p["batch"]))
-            m = torch.jit.freeze(torch.jit.trace(q, xb, check_trace=False))
-            secs, runs = time_runs(lambda: m(xb), p)
-            res[f"{kind}_batch_ms"] = secs * 1e3
-            res[f"{kind}_runs"] = runs
-    res["latency_ms"] = res["latency_batch_ms"]
-    res["throughput_ips"] = proto["throughput"]["batch"] / (res["throughput_batch_ms"] / 1e3)
-    return res
+        return time_protocol(lambda xb: (torch.jit.freeze(torch.jit.trace(q, xb, check_trace=False)), None),
+                             x, proto, res)
 
 
 def main():
