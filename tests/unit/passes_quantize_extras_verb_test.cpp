@@ -15,17 +15,8 @@
 namespace tinyopt {
 namespace {
 
-struct TinyModelAndData {
-  testing::TempDir dir;
-  std::string model = dir.file("m.onnx"), data, out = dir.file("q.onnx");
-  TinyModelAndData() {
-    save_onnx(testing::model_with_random_bn("fmnist-cnn", 0.125f, 2), model);
-    write_npy(dir.file("x.npy"), testing::random_images(32, {1, 28, 28}, 3));
-    Tensor y(DType::kI64, {32});
-    for (int64_t i = 0; i < 32; ++i) y.data<int64_t>()[i] = i % 10;
-    write_npy(dir.file("y.npy"), y);
-    data = dir.file("x.npy") + "," + dir.file("y.npy");
-  }
+struct TinyModelAndData : testing::QuantizeVerbSetup {
+  TinyModelAndData() : QuantizeVerbSetup("fmnist-cnn", 0.125f, 2, 32, 3) {}
   std::string base() const { return "quantize " + model + " --data " + data + " --calib 8 --threads 1 -o " + out; }
 };
 

@@ -125,17 +125,8 @@ TEST(QuantizeModel, ReportMatchesTheQdqGraph) {
 
 // ---- The verb ----------------------------------------------------------------------------------------
 
-struct TinySetup {
-  testing::TempDir dir;
-  std::string model = dir.file("m.onnx"), data, out = dir.file("q.onnx");
-  TinySetup() {
-    save_onnx(testing::model_with_random_bn("fmnist-ds", 0.25f, 1), model);
-    write_npy(dir.file("x.npy"), testing::random_images(24, {1, 28, 28}, 1));
-    Tensor y(DType::kI64, {24});
-    for (int64_t i = 0; i < 24; ++i) y.data<int64_t>()[i] = i % 10;
-    write_npy(dir.file("y.npy"), y);
-    data = dir.file("x.npy") + "," + dir.file("y.npy");
-  }
+struct TinySetup : testing::QuantizeVerbSetup {
+  TinySetup() : QuantizeVerbSetup("fmnist-ds", 0.25f, 1, 24, 1) {}
 };
 
 TEST(QuantizeVerb, JsonContractAndALoadableQdqModel) {

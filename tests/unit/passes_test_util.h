@@ -7,8 +7,11 @@
 #include <random>
 #include <string>
 
+#include "support/test_support.h"
 #include "tinyopt/arch/architectures.h"
+#include "tinyopt/data/npy.h"
 #include "tinyopt/exec/float_executor.h"
+#include "tinyopt/onnx/onnx_io.h"
 #include "tinyopt/passes/quant_plan.h"
 
 namespace tinyopt::testing {
@@ -65,5 +68,21 @@ inline quant::QuantPlan minmax_plan(const Graph& g, const Tensor& x, int weight_
     plan.weights[l.weight] = quant::weight_quant(*g.value(l.weight).data, l.weight_axis, weight_bits);
   return plan;
 }
+
+// For CLI tests of `quantize`: a temp dir holding `model` (a built-in with random BN, saved as ONNX) and
+// `samples` random 1x28x28 images with labels i % 10 as x.npy,y.npy (`data`, the --data argument); `out` is
+// where the test asks for the output.
+struct QuantizeVerbSetup {
+  TempDir dir;
+  std::string model = dir.file("m.onnx"), data, out = dir.file("q.onnx");
+  QuantizeVerbSetup(const std::string& arch, float width, uint64_t model_seed, int64_t samples, uint64_t data_seed) {
+    save_onnx(model_with_random_bn(arch, width, model_seed), model);
+    write_npy(dir.file("x.npy"), random_images(samples, {1, 28, 28}, data_seed));
+    Tensor y(DType::kI64, {samples});
+    for (int64_t i = 0; i < samples; ++i) y.data<int64_t>()[i] = i % 10;
+    write_npy(dir.file("y.npy"), y);
+    data = dir.file("x.npy") + "," + dir.file("y.npy");
+  }
+};
 
 }  // namespace tinyopt::testing
