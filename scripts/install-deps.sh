@@ -13,7 +13,11 @@ required=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist libonnx-testdata
-  gcc-arm-none-eabi libnewlib-arm-none-eabi
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  gcc-xtensa-lx106
+  clang libclang-rt-14-dev
+  chromium
 )
 peers=(python3-torch python3-onnx python3-numpy)
 
