@@ -209,6 +209,14 @@ bench_int8() {
   echo "wrote $results/int8_latency.json and $results/ptq_accuracy.json"
 }
 
+# --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
+bench_arena() {
+  echo "== arena sizes (memory planner)"
+  need_binary arena_bench
+  mkdir -p "$results"
+  "$build/arena_bench" "$results/arena.json"
+}
+
 main() {
   if [[ -n ${BENCH_ONLY:-} ]]; then  # e.g. BENCH_ONLY="int8 runtime_kernels": just those benchmarks
     local b
@@ -221,6 +229,7 @@ main() {
   bench_train_throughput
   bench_int8
   bench_int8_executor
+  bench_arena
 }
 
 main
