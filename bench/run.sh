@@ -209,6 +209,22 @@ bench_int8() {
   echo "wrote $results/int8_latency.json and $results/ptq_accuracy.json"
 }
 
+# --- instructions per MAC of every kernel variant on emulated Cortex-M4 / M7 / aarch64 (qemu plugin) ---------
+bench_emu_kernels() {
+  echo "== emulated kernels: instructions per MAC on MLPerf Tiny layer shapes (docs/emulation.md)"
+  need_binary emu_kernels_bench
+  mkdir -p "$results"
+  "$build/emu_kernels_bench" --json "$results/emulated_kernels.json"
+}
+
+# --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
+bench_arena() {
+  echo "== arena sizes (memory planner)"
+  need_binary arena_bench
+  mkdir -p "$results"
+  "$build/arena_bench" "$results/arena.json"
+}
+
 # --- pruning: accuracy vs MACs for l1 / slimming / taylor, and our L1 + KD vs PyTorch ln_structured ---------
 # The shipped teacher pruned to 5 MAC targets (global threshold, --target-macs) by each criterion, each with
 # the same short KD fine-tune (BENCH_PRUNE_EPOCHS epochs on the first BENCH_PRUNE_LIMIT training images).
@@ -266,7 +282,9 @@ main() {
   bench_train_throughput
   bench_int8
   bench_int8_executor
+  bench_emu_kernels
   bench_pruning
+  bench_arena
 }
 
 main
