@@ -16,6 +16,8 @@
 #include "topt_neon_internal.h"
 
 #define MAX_ROWS 4
+/* the row and channel loops below must unroll completely so the 16 accumulators live in registers */
+#define UNROLL _Pragma("GCC unroll 4")
 
 /* acc[r][j] += the products of row r and weight row j over the whole of k. */
 static inline __attribute__((always_inline)) void dot_block(const int8_t* const* a, int32_t rows, const int8_t* const* w,
@@ -23,18 +25,18 @@ static inline __attribute__((always_inline)) void dot_block(const int8_t* const*
   int32_t kk = 0, r, j;
   for (; kk + 16 <= k; kk += 16) {
     int8x16_t wv[4];
-    for (j = 0; j < 4; ++j) wv[j] = vld1q_s8(w[j] + kk);
-    for (r = 0; r < rows; ++r) {
+    UNROLL for (j = 0; j < 4; ++j) wv[j] = vld1q_s8(w[j] + kk);
+    UNROLL for (r = 0; r < rows; ++r) {
       const int8x16_t av = vld1q_s8(a[r] + kk);
-      for (j = 0; j < 4; ++j) acc[r][j] = topt_neon_dot16(acc[r][j], av, wv[j]);
+      UNROLL for (j = 0; j < 4; ++j) acc[r][j] = topt_neon_dot16(acc[r][j], av, wv[j]);
     }
   }
   if (kk + 8 <= k) {
     int8x16_t wv[4];
-    for (j = 0; j < 4; ++j) wv[j] = vcombine_s8(vld1_s8(w[j] + kk), vdup_n_s8(0));
-    for (r = 0; r < rows; ++r) {
+    UNROLL for (j = 0; j < 4; ++j) wv[j] = vcombine_s8(vld1_s8(w[j] + kk), vdup_n_s8(0));
+    UNROLL for (r = 0; r < rows; ++r) {
       const int8x16_t av = vcombine_s8(vld1_s8(a[r] + kk), vdup_n_s8(0));
-      for (j = 0; j < 4; ++j) acc[r][j] = topt_neon_dot16(acc[r][j], av, wv[j]);
+      UNROLL for (j = 0; j < 4; ++j) acc[r][j] = topt_neon_dot16(acc[r][j], av, wv[j]);
     }
     kk += 8;
   }
@@ -58,12 +60,12 @@ static inline __attribute__((always_inline)) void rows_block(const int8_t* a, in
   int32x4_t acc[MAX_ROWS][4];
   const int8_t* rp[MAX_ROWS];
   int32_t r, j;
-  for (r = 0; r < rows; ++r) {
+  UNROLL for (r = 0; r < rows; ++r) {
     rp[r] = a + r * a_stride;
-    for (j = 0; j < 4; ++j) acc[r][j] = vdupq_n_s32(0);
+    UNROLL for (j = 0; j < 4; ++j) acc[r][j] = vdupq_n_s32(0);
   }
   dot_block(rp, rows, w, k, acc);
-  for (r = 0; r < rows; ++r) {
+  UNROLL for (r = 0; r < rows; ++r) {
     /* lane j of sums = all 4 lanes of acc[r][j] added */
     const int32x4_t sums = vpaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vpaddq_s32(acc[r][2], acc[r][3]));
     const uint32_t bytes = topt_neon_output_s8x4(vaddq_s32(sums, bias), multiplier, left, right_neg, q);
