@@ -6,7 +6,7 @@
  * (padding = z_in, which contributes 0) — and topt_dsp_gemm_s8 runs 2 output channels x
  * 2 pixels per step over the OHWI filter rows, which are already in im2col order (ky, kx, ic).
  * Companions in topt_dsp_shapes.c (compiled by the host too): topt_conv2d_s8__dsp_supports(p) and
- * topt_conv2d_s8__dsp_scratch_bytes(p) (int8 im2col rows, then the activation rows).
+ * topt_conv2d_s8__dsp_scratch_bytes(p) (the matrix product's working memory, then int8 im2col rows).
  */
 #if defined(__ARM_FEATURE_DSP)
 
@@ -42,27 +42,26 @@ topt_status topt_conv2d_s8__dsp(const topt_conv2d_params* p, const int8_t* input
   const int32_t neg_zp2 = topt_dsp_neg_zp2(p->quant.input_zero_point);
   int32_t k, per_image, pixels, px, r;
   int8_t* staging; /* (TOPT_DSP_ROWS, k) int8 im2col rows, when C_in % 4 != 0 */
-  int16_t* block;   /* the activation rows */
+  topt_dsp_gemm_work work;
   if (st != TOPT_OK) return st;
   if (!topt_conv2d_s8__dsp_supports(p)) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL || scratch == NULL) return TOPT_ERR_NULL;
   k = w->kernel_h * w->kernel_w * w->input.c;
-  staging = (int8_t*)scratch;
-  block = (int16_t*)topt_dsp_align4(staging + TOPT_DSP_ROWS * k);
+  work = topt_dsp_gemm_setup(scratch, k, w->output.c, bias, &p->quant);
+  staging = (int8_t*)scratch + topt_dsp_gemm_bytes(k, w->output.c);
   per_image = w->output.h * w->output.w;
   pixels = w->output.n * per_image;
   for (px = 0; px < pixels; px += TOPT_DSP_ROWS) {
     const int32_t count = pixels - px < TOPT_DSP_ROWS ? pixels - px : TOPT_DSP_ROWS;
     if (w->input.c % 4 == 0) {
-      for (r = 0; r < count; ++r) im2col_widen(w, input, px + r, per_image, neg_zp2, count, r, block);
+      for (r = 0; r < count; ++r) im2col_widen(w, input, px + r, per_image, neg_zp2, count, r, work.rows);
     } else {
       for (r = 0; r < count; ++r)
         topt_window_im2col_s8(w, input, (px + r) / per_image, ((px + r) % per_image) / w->output.w,
                               (px + r) % w->output.w, pad, staging + r * k);
-      topt_dsp_widen(staging, count, k, k, p->quant.input_zero_point, block);
+      topt_dsp_widen(staging, count, k, k, p->quant.input_zero_point, work.rows);
     }
-    topt_dsp_gemm_s8(block, count, filter, k, w->output.c, bias, p->quant.multiplier, p->quant.shift, &p->quant,
-                     output + px * w->output.c, w->output.c);
+    topt_dsp_gemm_s8(&work, count, filter, k, 0, w->output.c, &p->quant, output + px * w->output.c, w->output.c);
   }
   return TOPT_OK;
 }

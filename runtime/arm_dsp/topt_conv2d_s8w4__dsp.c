@@ -6,7 +6,8 @@
  * pointwise conv), widened and multiplied by topt_dsp_gemm_s8 as in topt_conv2d_s8__dsp. The gather is
  * repeated per block; its cost is spread over the block's 16 channels.
  * Companions in topt_dsp_shapes.c (compiled by the host too): topt_conv2d_s8w4__dsp_supports(p) and
- * topt_conv2d_s8w4__dsp_scratch_bytes(p) (im2col rows, activation rows, unpacked weights).
+ * topt_conv2d_s8w4__dsp_scratch_bytes(p) (the matrix product's working memory, im2col
+ * rows, the unpacked weights).
  */
 #if defined(__ARM_FEATURE_DSP)
 
@@ -19,17 +20,17 @@ topt_status topt_conv2d_s8w4__dsp(const topt_conv2d_params* p, const int8_t* inp
   const topt_window2d* w = &p->win;
   const topt_channel_quant* q = &p->quant;
   int32_t k, cout, per_image, pixels, c0, px, r, pointwise;
+  topt_dsp_gemm_work work;
   int8_t* rows;    /* (TOPT_DSP_ROWS, k) int8 im2col rows */
-  int16_t* block;  /* the activation rows */
   int8_t* weights; /* (TOPT_DSP_W4_CHANNELS, k) unpacked */
   if (st != TOPT_OK) return st;
   if (!topt_conv2d_s8w4__dsp_supports(p)) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL || scratch == NULL) return TOPT_ERR_NULL;
   k = w->kernel_h * w->kernel_w * w->input.c;
   cout = w->output.c;
-  rows = (int8_t*)scratch;
-  block = (int16_t*)topt_dsp_align4(rows + TOPT_DSP_ROWS * k);
-  weights = rows + TOPT_DSP_ROWS * k + topt_dsp_block_bytes(k);
+  work = topt_dsp_gemm_setup(scratch, k, cout, bias, q);
+  rows = (int8_t*)scratch + topt_dsp_gemm_bytes(k, cout);
+  weights = rows + TOPT_DSP_ROWS * k;
   per_image = w->output.h * w->output.w;
   pixels = w->output.n * per_image;
   pointwise = topt_conv2d_is_pointwise(p);
@@ -45,9 +46,8 @@ topt_status topt_conv2d_s8w4__dsp(const topt_conv2d_params* p, const int8_t* inp
                                 (px + r) % w->output.w, (int8_t)q->input_zero_point, rows + r * k);
         first = rows;
       }
-      topt_dsp_widen(first, count, k, k, q->input_zero_point, block);
-      topt_dsp_gemm_s8(block, count, weights, k, n, bias != NULL ? bias + c0 : NULL, q->multiplier + c0,
-                       q->shift + c0, q, output + px * cout + c0, cout);
+      topt_dsp_widen(first, count, k, k, q->input_zero_point, work.rows);
+      topt_dsp_gemm_s8(&work, count, weights, k, c0, n, q, output + px * cout + c0, cout);
     }
   }
   return TOPT_OK;

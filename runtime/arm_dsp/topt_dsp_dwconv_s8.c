@@ -66,12 +66,8 @@ void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, cons
   /* channel groups outside, pixels inside: a group's requantization is prepared once */
   for (c = 0; c < channels; c += 4) {
     const int32_t n = channels - c < 4 ? channels - c : 4;
-    topt_dsp_requant r[4];
-    int32_t b0[4];
-    for (j = 0; j < n; ++j) {
-      r[j] = topt_dsp_requant_of(q->multiplier[c + j], q->shift[c + j]);
-      b0[j] = bias != NULL ? bias[c + j] : 0;
-    }
+    topt_dsp_channel r[4];
+    for (j = 0; j < n; ++j) r[j] = topt_dsp_channel_of(bias != NULL ? bias[c + j] : 0, q->multiplier[c + j], q->shift[c + j]);
     for (px = 0; px < pixels; ++px) {
       const int32_t ox = px % w->output.w, oy = (px / w->output.w) % w->output.h;
       const tap_box t = taps_of(w, input, filter, px / (w->output.w * w->output.h), oy, ox);
@@ -79,7 +75,7 @@ void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, cons
       const int8_t* xr = t.x + c;
       const int8_t* fr = t.f + c;
       if (n == 4) {
-        int32_t a0 = b0[0], a1 = b0[1], a2 = b0[2], a3 = b0[3];
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0; /* the bias is added by the output stage */
         for (ky = 0; ky < t.rows; ++ky) {
           const int8_t* xp = xr;
           const int8_t* fp = fr;
@@ -103,7 +99,7 @@ void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, cons
         out[3] = topt_dsp_output_s8(a3, &r[3], lo, hi, q->output_zero_point);
       } else { /* the channel tail, one channel at a time */
         for (j = 0; j < n; ++j) {
-          int32_t acc = b0[j];
+          int32_t acc = 0;
           const int8_t* xj = xr + j;
           const int8_t* fj = fr + j;
           for (ky = 0; ky < t.rows; ++ky) {

@@ -6,7 +6,8 @@
  * 4 SXTB16 (ROR #8 folded in), 2 LDRD of the two rows' pair-ordered activations (interleaved in one buffer,
  * so one pointer walks both rows), 8 SMLAD = 16 MACs, plus the loop's SUBS/BNE: ~1.1 instructions per MAC.
  * The 14 live values (4 accumulators, 3 pointers, a counter, 2 unpacked weight words, 4 activation words)
- * fit Cortex-M's 14 allocatable registers. The output stage (requantize, clamp) is scalar per output.
+ * fit Cortex-M's 14 allocatable registers, so the accumulators go to an int32 tile and the output stage
+ * (requantize, clamp; scalar) runs afterwards as its own tight loop over prepared per-channel parameters.
  */
 #if defined(__ARM_FEATURE_DSP)
 
@@ -111,44 +112,68 @@ static void dot_1xn(const int16_t* a, const int8_t* w0, const int8_t* w1, int32_
   acc[1] = s1;
 }
 
-void topt_dsp_gemm_s8(const int16_t* a, int32_t rows, const int8_t* w, int32_t k, int32_t channels,
-                      const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+topt_dsp_gemm_work topt_dsp_gemm_setup(void* scratch, int32_t k, int32_t channels, const int32_t* bias,
+                                       const topt_channel_quant* q) {
+  topt_dsp_gemm_work work;
+  int32_t c;
+  (void)k;
+  work.channels = (topt_dsp_channel*)topt_dsp_align4(scratch);
+  work.tile = (int32_t*)(void*)(work.channels + channels);
+  work.rows = (int16_t*)(void*)(work.tile + TOPT_DSP_ROWS * channels);
+  work.any_left = 0;
+  for (c = 0; c < channels; ++c) {
+    work.channels[c] = topt_dsp_channel_of(bias != NULL ? bias[c] : 0, q->multiplier[c], q->shift[c]);
+    if (q->shift[c] > 0) work.any_left = 1;
+  }
+  return work;
+}
+
+/* The output pass over one tile row: out[c] = output_s8(acc[c], channel c) for c < n. */
+static void output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int any_left,
+                       const topt_channel_quant* q, int8_t* out) {
+  const int32_t zp = q->output_zero_point, lo = q->act_min - zp, hi = q->act_max - zp;
+  int32_t c;
+  if (any_left) {
+    for (c = 0; c < n; ++c) out[c] = topt_dsp_output_s8(acc[c], ch + c, lo, hi, zp);
+    return;
+  }
+  for (c = 0; c < n; ++c) { /* topt_dsp_output_s8 without the left shift (every shift <= 0) */
+    const int32_t v = (int32_t)((uint32_t)acc[c] + (uint32_t)ch[c].bias);
+    const int32_t x = (int32_t)(((int64_t)v * ch[c].multiplier + ((int64_t)1 << 30)) >> 31);
+    const int32_t thr = ch[c].half + (int32_t)((uint32_t)x >> 31);
+    int32_t y = (x >> ch[c].right) + (int32_t)((uint32_t)(thr - (x & ch[c].mask)) >> 31);
+    y = y < lo ? lo : (y > hi ? hi : y);
+    out[c] = (int8_t)(y + zp);
+  }
+}
+
+void topt_dsp_gemm_s8(const topt_dsp_gemm_work* work, int32_t rows, const int8_t* w, int32_t k, int32_t c0, int32_t n,
                       const topt_channel_quant* q, int8_t* out, int32_t out_stride) {
-  const int32_t lo = q->act_min - q->output_zero_point, hi = q->act_max - q->output_zero_point;
-  const int32_t zp = q->output_zero_point;
+  const int16_t* a = work->rows;
+  int32_t* tile = work->tile; /* (rows, n) */
   int32_t c, r;
-  for (c = 0; c < channels; c += 2) {
-    /* an odd last channel runs as a pair with itself; its second column is not stored */
-    const int two = c + 1 < channels;
-    const int32_t c1 = two ? c + 1 : c;
+  for (c = 0; c < n; c += 2) {
+    /* an odd last channel runs as a pair with itself; its second column is not kept */
+    const int32_t c1 = c + 1 < n ? c + 1 : c;
     const int8_t* w0 = w + c * k;
     const int8_t* w1 = w + c1 * k;
-    const topt_dsp_requant r0 = topt_dsp_requant_of(multiplier[c], shift[c]);
-    const topt_dsp_requant r1 = topt_dsp_requant_of(multiplier[c1], shift[c1]);
-    const int32_t b0 = bias != NULL ? bias[c] : 0, b1 = bias != NULL ? bias[c1] : 0;
-    int8_t* o = out + c;
     for (r = 0; r + 2 <= rows; r += 2) { /* the 2-row block of rows r, r + 1 starts at a + r * k */
-      int32_t acc[4];
-      acc[0] = acc[2] = b0;
-      acc[1] = acc[3] = b1;
+      int32_t acc[4] = {0, 0, 0, 0};
       dot_2x2(a + r * k, w0, w1, k, acc);
-      o[0] = topt_dsp_output_s8(acc[0], &r0, lo, hi, zp);
-      o[out_stride] = topt_dsp_output_s8(acc[2], &r0, lo, hi, zp);
-      if (two) {
-        o[1] = topt_dsp_output_s8(acc[1], &r1, lo, hi, zp);
-        o[out_stride + 1] = topt_dsp_output_s8(acc[3], &r1, lo, hi, zp);
-      }
-      o += 2 * out_stride;
+      tile[r * n + c] = acc[0];
+      tile[(r + 1) * n + c] = acc[2];
+      tile[r * n + c1] = acc[1]; /* c1 == c: overwritten by the same value */
+      tile[(r + 1) * n + c1] = acc[3];
     }
     if (r < rows) { /* a last single row: a 1-row block */
-      int32_t acc[2];
-      acc[0] = b0;
-      acc[1] = b1;
+      int32_t acc[2] = {0, 0};
       dot_1xn(a + r * k, w0, w1, k, acc);
-      o[0] = topt_dsp_output_s8(acc[0], &r0, lo, hi, zp);
-      if (two) o[1] = topt_dsp_output_s8(acc[1], &r1, lo, hi, zp);
+      tile[r * n + c] = acc[0];
+      tile[r * n + c1] = acc[1];
     }
   }
+  for (r = 0; r < rows; ++r)
+    output_row(tile + r * n, work->channels + c0, n, work->any_left, q, out + r * out_stride);
 }
 
 void topt_dsp_unpack_int4(const uint8_t* packed, int32_t first, int32_t count, int8_t* out) {

@@ -27,13 +27,22 @@ extern "C" {
 /* Output channels whose int4 weights are unpacked to int8 at a time (even, so a block starts on a byte). */
 #define TOPT_DSP_W4_CHANNELS 16
 
-/* Pixels (activation rows) per matrix-product call: each channel pair's setup is shared by this many. */
+/* Pixels (activation rows) per matrix-product call: each channel pair's weights are read once for them. */
 #define TOPT_DSP_ROWS 4
 
-/* Scratch bytes of TOPT_DSP_ROWS activation rows of k elements (topt_dsp_widen), plus 3 bytes of slack to
- * word-align them inside scratch (scratch itself needs only byte alignment). */
-static inline size_t topt_dsp_block_bytes(int32_t k) {
-  return (size_t)TOPT_DSP_ROWS * (size_t)k * sizeof(int16_t) + 3u;
+/* One output channel's bias and requantization (docs/numerics.md section 2.3), prepared once per call so
+ * the output stage runs from registers: multiplier M, left = max(shift, 0), right = max(-shift, 0),
+ * mask = 2^right - 1, half = mask >> 1 (RDBPOT's threshold for x >= 0). */
+typedef struct {
+  int32_t bias, multiplier, left, right, mask, half;
+} topt_dsp_channel;
+
+/* Scratch of the matrix product for k-element rows and `channels` outputs: 3 bytes to word-align, the
+ * per-channel parameters, the int32 accumulator tile (TOPT_DSP_ROWS x channels), the activation rows
+ * (TOPT_DSP_ROWS x k int16, topt_dsp_widen's layout). */
+static inline size_t topt_dsp_gemm_bytes(int32_t k, int32_t channels) {
+  return 3u + (size_t)channels * sizeof(topt_dsp_channel) + (size_t)TOPT_DSP_ROWS * (size_t)channels * sizeof(int32_t) +
+         (size_t)TOPT_DSP_ROWS * (size_t)k * sizeof(int16_t);
 }
 
 #if defined(__ARM_FEATURE_DSP)
@@ -68,19 +77,9 @@ static inline uint32_t topt_dsp_load32(const void* p) {
 /* Word-aligned pointer into scratch (scratch needs only byte alignment; _scratch_bytes include the slack). */
 static inline void* topt_dsp_align4(void* p) { return (void*)(((uintptr_t)p + 3u) & ~(uintptr_t)3u); }
 
-/* One output channel's requantization, prepared once per channel: requantize(acc, M, shift) of
- * docs/numerics.md section 2.3 becomes a branch-free SMULL-based sequence when shift <= 0 (the usual case;
- * left > 0 takes a short saturating path). */
-typedef struct {
-  int32_t multiplier;
-  int32_t left;  /* max(shift, 0) */
-  int32_t right; /* max(-shift, 0) */
-  int32_t mask;  /* 2^right - 1 */
-  int32_t half;  /* mask >> 1: RDBPOT's threshold for x >= 0 */
-} topt_dsp_requant;
-
-static inline topt_dsp_requant topt_dsp_requant_of(int32_t multiplier, int32_t shift) {
-  topt_dsp_requant r;
+static inline topt_dsp_channel topt_dsp_channel_of(int32_t bias, int32_t multiplier, int32_t shift) {
+  topt_dsp_channel r;
+  r.bias = bias;
   r.multiplier = multiplier;
   r.left = shift > 0 ? shift : 0;
   r.right = shift > 0 ? 0 : -shift;
@@ -89,24 +88,25 @@ static inline topt_dsp_requant topt_dsp_requant_of(int32_t multiplier, int32_t s
   return r;
 }
 
-/* requantize(acc) for M >= 0 (every kernel checks that). SRDHM = floor((acc * M + 2^30) / 2^31) from one
- * SMULL; RDBPOT(x, right) = (x >> right) + (rem > thr) with rem = x & mask, thr = half + (x < 0), the
+/* requantize(acc + bias) for M >= 0 (every kernel checks that). SRDHM = floor((acc * M + 2^30) / 2^31) from
+ * one SMLAL; RDBPOT(x, right) = (x >> right) + (rem > thr) with rem = x & mask, thr = half + (x < 0), the
  * comparison done as the sign of thr - rem (both small). Relies on gcc's arithmetic >> of negative values
  * (documented implementation-defined behaviour): this file is for gcc / clang on Arm only. */
-static inline int32_t topt_dsp_requantize(int32_t acc, const topt_dsp_requant* r) {
+static inline int32_t topt_dsp_requantize(int32_t acc, const topt_dsp_channel* r) {
   int32_t x, thr;
+  acc = (int32_t)((uint32_t)acc + (uint32_t)r->bias); /* wraps like the reference's int32 sum */
   if (r->left > 0) { /* saturate acc * 2^left to int32 */
     const int32_t top = acc >> (31 - r->left);
     acc = top == 0 || top == -1 ? (int32_t)((uint32_t)acc << r->left) : (acc < 0 ? INT32_MIN : INT32_MAX);
   }
-  __asm__("" : "+r"(acc)); /* keeps acc one register, so the product below is one SMULL, not 3 multiplies */
+  __asm__("" : "+r"(acc)); /* keeps acc one register, so the product below is one SMLAL, not 3 multiplies */
   x = (int32_t)(((int64_t)acc * r->multiplier + ((int64_t)1 << 30)) >> 31);
   thr = r->half + (int32_t)((uint32_t)x >> 31);
   return (x >> r->right) + (int32_t)((uint32_t)(thr - (x & r->mask)) >> 31);
 }
 
 /* The int8 output stage: requantize, clamp to [lo, hi] = [act_min - z_out, act_max - z_out], add z_out. */
-static inline int8_t topt_dsp_output_s8(int32_t acc, const topt_dsp_requant* r, int32_t lo, int32_t hi,
+static inline int8_t topt_dsp_output_s8(int32_t acc, const topt_dsp_channel* r, int32_t lo, int32_t hi,
                                         int32_t zero_point) {
   int32_t v = topt_dsp_requantize(acc, r);
   v = v < lo ? lo : (v > hi ? hi : v);
@@ -148,11 +148,24 @@ static inline void topt_dsp_zero_run(int32_t n, uint32_t* dst, int32_t step) {
 void topt_dsp_widen(const int8_t* rows, int32_t count, int32_t row_stride, int32_t k, int32_t zero_point,
                     int16_t* dst);
 
-/* out[r * out_stride + c] = output_s8(bias[c] + sum_k a_r[k] * w[c * k + k], channel c) for r < rows,
- * c < channels. a: the activation rows (topt_dsp_widen's layout); w: (channels, k) int8; bias [channels] or NULL; multiplier, shift
- * [channels]; z_out and the clamp from q. More rows per call spread each channel pair's setup further. */
-void topt_dsp_gemm_s8(const int16_t* a, int32_t rows, const int8_t* w, int32_t k, int32_t channels,
-                      const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+/* The matrix product's working memory, carved from scratch by topt_dsp_gemm_setup. */
+typedef struct {
+  topt_dsp_channel* channels; /* [C_out] */
+  int32_t* tile;              /* (TOPT_DSP_ROWS, C_out) accumulators */
+  int16_t* rows;              /* TOPT_DSP_ROWS activation rows of k (topt_dsp_widen's layout) */
+  int any_left;               /* some shift > 0: the output pass takes the saturating path */
+} topt_dsp_gemm_work;
+
+/* Carves topt_dsp_gemm_bytes(k, C_out) of scratch and prepares every channel's parameters (bias may be
+ * NULL; multiplier and shift from q). */
+topt_dsp_gemm_work topt_dsp_gemm_setup(void* scratch, int32_t k, int32_t channels, const int32_t* bias,
+                                       const topt_channel_quant* q);
+
+/* out[r * out_stride + c] = output_s8(sum_k a_r[k] * w[c * k + k], channel c0 + c) for r < rows
+ * (<= TOPT_DSP_ROWS), c < n. a: work->rows; w: (n, k) int8, the weights of channels c0..c0+n-1; z_out and
+ * the clamp from q. First every accumulator goes to the tile (2 channels x 2 rows per step, the SMLAD
+ * loop alone in the registers), then one tight pass requantizes the tile. */
+void topt_dsp_gemm_s8(const topt_dsp_gemm_work* work, int32_t rows, const int8_t* w, int32_t k, int32_t c0, int32_t n,
                       const topt_channel_quant* q, int8_t* out, int32_t out_stride);
 
 /* out[i] = int4 element first + i of the packed array, for i < count; first must be even. */

@@ -14,20 +14,20 @@ int topt_conv2d_1x1_s8__dsp_supports(const topt_conv2d_params* p) {
   return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK && topt_conv2d_is_pointwise(p);
 }
 
-/* the activation rows */
+/* the matrix product's working memory */
 size_t topt_conv2d_1x1_s8__dsp_scratch_bytes(const topt_conv2d_params* p) {
   if (!topt_conv2d_1x1_s8__dsp_supports(p)) return 0;
-  return topt_dsp_block_bytes(p->win.input.c);
+  return topt_dsp_gemm_bytes(p->win.input.c, p->win.output.c);
 }
 
 int topt_conv2d_s8__dsp_supports(const topt_conv2d_params* p) {
   return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK;
 }
 
-/* TOPT_DSP_ROWS int8 im2col rows, then the activation rows */
+/* the matrix product's working memory, then TOPT_DSP_ROWS int8 im2col rows */
 size_t topt_conv2d_s8__dsp_scratch_bytes(const topt_conv2d_params* p) {
   if (!topt_conv2d_s8__dsp_supports(p)) return 0;
-  return (size_t)TOPT_DSP_ROWS * (size_t)conv_k(p) + topt_dsp_block_bytes(conv_k(p));
+  return topt_dsp_gemm_bytes(conv_k(p), p->win.output.c) + (size_t)TOPT_DSP_ROWS * (size_t)conv_k(p);
 }
 
 int topt_conv2d_s8w4__dsp_supports(const topt_conv2d_params* p) {
@@ -37,7 +37,7 @@ int topt_conv2d_s8w4__dsp_supports(const topt_conv2d_params* p) {
 /* as conv2d_s8__dsp, then TOPT_DSP_W4_CHANNELS unpacked int8 weight rows */
 size_t topt_conv2d_s8w4__dsp_scratch_bytes(const topt_conv2d_params* p) {
   if (!topt_conv2d_s8w4__dsp_supports(p)) return 0;
-  return (size_t)TOPT_DSP_ROWS * (size_t)conv_k(p) + topt_dsp_block_bytes(conv_k(p)) +
+  return topt_dsp_gemm_bytes(conv_k(p), p->win.output.c) + (size_t)TOPT_DSP_ROWS * (size_t)conv_k(p) +
          (size_t)TOPT_DSP_W4_CHANNELS * (size_t)conv_k(p);
 }
 
@@ -47,7 +47,7 @@ int topt_dense_s8__dsp_supports(const topt_dense_params* p) {
 
 size_t topt_dense_s8__dsp_scratch_bytes(const topt_dense_params* p) {
   if (!topt_dense_s8__dsp_supports(p)) return 0;
-  return topt_dsp_block_bytes(p->in_features);
+  return topt_dsp_gemm_bytes(p->in_features, p->out_features);
 }
 
 int topt_dense_s8w4__dsp_supports(const topt_dense_params* p) {
@@ -56,7 +56,7 @@ int topt_dense_s8w4__dsp_supports(const topt_dense_params* p) {
 
 size_t topt_dense_s8w4__dsp_scratch_bytes(const topt_dense_params* p) {
   if (!topt_dense_s8w4__dsp_supports(p)) return 0;
-  return topt_dsp_block_bytes(p->in_features) + (size_t)TOPT_DSP_W4_CHANNELS * (size_t)p->in_features;
+  return topt_dsp_gemm_bytes(p->in_features, p->out_features) + (size_t)TOPT_DSP_W4_CHANNELS * (size_t)p->in_features;
 }
 
 /* depthwise: depth multiplier 1 (MobileNet, DS-CNN); other multipliers stay with the reference */
