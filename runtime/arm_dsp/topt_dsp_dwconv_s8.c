@@ -6,23 +6,13 @@
  * form one rectangle [ky0, ky1) x [kx0, kx1) (computed once, so the tap loops carry no bounds checks and
  * padded taps are skipped as in the reference). Per tap and 4 channels: one LDR of inputs widened by two
  * SXTAB16 (which subtract z_in), one LDR of weights widened by two SXTB16, and four SMLABB/SMLATT — a
- * depthwise sum runs along one channel, so it cannot pair products the way SMLAD does. Channel groups are
- * the outer loop so each group's requantization is prepared once.
+ * depthwise sum runs along one channel, so it cannot pair products the way SMLAD does. Every channel's
+ * requantization is prepared once per call in scratch (topt_dsp_dwconv_bytes).
  */
 #if defined(__ARM_FEATURE_DSP)
 
+#include "tinyopt_rt_window.h"
 #include "topt_dsp_internal.h"
-
-/* The valid tap range [*lo, *hi) along one axis: o * stride - pad + k * dilation inside [0, size). */
-static void tap_range(int32_t o, int32_t stride, int32_t pad, int32_t dilation, int32_t kernel, int32_t size,
-                      int32_t* lo, int32_t* hi) {
-  const int32_t base = o * stride - pad;
-  int32_t k0 = 0, k1 = kernel;
-  while (k0 < kernel && base + k0 * dilation < 0) ++k0;
-  while (k1 > k0 && base + (k1 - 1) * dilation >= size) --k1;
-  *lo = k0;
-  *hi = k1;
-}
 
 /* The first valid tap of output pixel (b, oy, ox): its input pixel (channel 0) and filter tap (channel 0),
  * and the valid tap rectangle's size; rows = cols = 0 when no tap lies inside the input. */
@@ -36,8 +26,8 @@ static tap_box taps_of(const topt_window2d* w, const int8_t* input, const int8_t
                        int32_t ox) {
   tap_box t;
   int32_t ky0, ky1, kx0, kx1;
-  tap_range(oy, w->stride_h, w->pad_top, w->dilation_h, w->kernel_h, w->input.h, &ky0, &ky1);
-  tap_range(ox, w->stride_w, w->pad_left, w->dilation_w, w->kernel_w, w->input.w, &kx0, &kx1);
+  topt_window_tap_range(oy, w->stride_h, w->pad_top, w->dilation_h, w->kernel_h, w->input.h, &ky0, &ky1);
+  topt_window_tap_range(ox, w->stride_w, w->pad_left, w->dilation_w, w->kernel_w, w->input.w, &kx0, &kx1);
   t.x = input;
   t.f = filter;
   t.rows = t.cols = 0;
@@ -53,7 +43,7 @@ static tap_box taps_of(const topt_window2d* w, const int8_t* input, const int8_t
 }
 
 void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
-                        int8_t* output) {
+                        int8_t* output, void* scratch) {
   const topt_window2d* w = &p->win;
   const topt_channel_quant* q = &p->quant;
   const int32_t channels = w->output.c;
@@ -62,15 +52,16 @@ void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, cons
   const int32_t f_row_step = w->kernel_w * channels;
   const int32_t lo = q->act_min - q->output_zero_point, hi = q->act_max - q->output_zero_point;
   const int32_t pixels = w->output.n * w->output.h * w->output.w;
+  topt_dsp_channel* chan = (topt_dsp_channel*)topt_dsp_align4(scratch); /* [C] */
   int32_t c, px, j, ky, kx;
-  /* channel groups outside, pixels inside: a group's requantization is prepared once */
-  for (c = 0; c < channels; c += 4) {
-    const int32_t n = channels - c < 4 ? channels - c : 4;
-    topt_dsp_channel r[4];
-    for (j = 0; j < n; ++j) r[j] = topt_dsp_channel_of(bias != NULL ? bias[c + j] : 0, q->multiplier[c + j], q->shift[c + j]);
-    for (px = 0; px < pixels; ++px) {
-      const int32_t ox = px % w->output.w, oy = (px / w->output.w) % w->output.h;
-      const tap_box t = taps_of(w, input, filter, px / (w->output.w * w->output.h), oy, ox);
+  for (c = 0; c < channels; ++c)
+    chan[c] = topt_dsp_channel_of(bias != NULL ? bias[c] : 0, q->multiplier[c], q->shift[c]);
+  for (px = 0; px < pixels; ++px) {
+    const int32_t ox = px % w->output.w, oy = (px / w->output.w) % w->output.h;
+    const tap_box t = taps_of(w, input, filter, px / (w->output.w * w->output.h), oy, ox);
+    for (c = 0; c < channels; c += 4) {
+      const int32_t n = channels - c < 4 ? channels - c : 4;
+      const topt_dsp_channel* r = chan + c;
       int8_t* out = output + px * channels + c;
       const int8_t* xr = t.x + c;
       const int8_t* fr = t.f + c;

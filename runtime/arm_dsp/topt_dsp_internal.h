@@ -45,6 +45,11 @@ static inline size_t topt_dsp_gemm_bytes(int32_t k, int32_t channels) {
          (size_t)TOPT_DSP_ROWS * (size_t)k * sizeof(int16_t);
 }
 
+/* Scratch of the depthwise core: every channel's parameters, word aligned. */
+static inline size_t topt_dsp_dwconv_bytes(int32_t channels) {
+  return 3u + (size_t)channels * sizeof(topt_dsp_channel);
+}
+
 #if defined(__ARM_FEATURE_DSP)
 
 #include <arm_acle.h>
@@ -171,9 +176,10 @@ void topt_dsp_gemm_s8(const topt_dsp_gemm_work* work, int32_t rows, const int8_t
 /* out[i] = int4 element first + i of the packed array, for i < count; first must be even. */
 void topt_dsp_unpack_int4(const uint8_t* packed, int32_t first, int32_t count, int8_t* out);
 
-/* The depthwise convolution with int8 weights (1, KH, KW, C), depth multiplier 1 (topt_dsp_dwconv_s8.c). */
+/* The depthwise convolution with int8 weights (1, KH, KW, C), depth multiplier 1 (topt_dsp_dwconv_s8.c);
+ * scratch: topt_dsp_dwconv_bytes(C). */
 void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
-                        int8_t* output);
+                        int8_t* output, void* scratch);
 
 #endif /* __ARM_FEATURE_DSP */
 

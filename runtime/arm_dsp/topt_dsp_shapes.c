@@ -64,17 +64,19 @@ int topt_dwconv2d_s8__dsp_supports(const topt_dwconv2d_params* p) {
   return topt_dwconv2d_params_check(p) == TOPT_OK && p->depth_multiplier == 1;
 }
 
+/* every channel's requantization parameters */
 size_t topt_dwconv2d_s8__dsp_scratch_bytes(const topt_dwconv2d_params* p) {
-  (void)p;
-  return 0;
+  if (!topt_dwconv2d_s8__dsp_supports(p)) return 0;
+  return topt_dsp_dwconv_bytes(p->win.output.c);
 }
 
 int topt_dwconv2d_s8w4__dsp_supports(const topt_dwconv2d_params* p) {
   return topt_dwconv2d_params_check(p) == TOPT_OK && p->depth_multiplier == 1;
 }
 
-/* the whole (KH, KW, C) filter unpacked to int8 */
+/* the channels' requantization parameters, then the whole (KH, KW, C) filter unpacked to int8 */
 size_t topt_dwconv2d_s8w4__dsp_scratch_bytes(const topt_dwconv2d_params* p) {
   if (!topt_dwconv2d_s8w4__dsp_supports(p)) return 0;
-  return (size_t)p->win.kernel_h * (size_t)p->win.kernel_w * (size_t)p->win.output.c;
+  return topt_dsp_dwconv_bytes(p->win.output.c) +
+         (size_t)p->win.kernel_h * (size_t)p->win.kernel_w * (size_t)p->win.output.c;
 }
