@@ -52,7 +52,7 @@ void topt_dsp_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, cons
   const int32_t f_row_step = w->kernel_w * channels;
   const int32_t lo = q->act_min - q->output_zero_point, hi = q->act_max - q->output_zero_point;
   const int32_t pixels = w->output.n * w->output.h * w->output.w;
-  topt_dsp_channel* chan = (topt_dsp_channel*)topt_dsp_align4(scratch); /* [C] */
+  topt_dsp_channel* chan = (topt_dsp_channel*)topt_dsp_align8(scratch); /* [C] */
   int32_t c, px, j, ky, kx;
   for (c = 0; c < channels; ++c)
     chan[c] = topt_dsp_channel_of(bias != NULL ? bias[c] : 0, q->multiplier[c], q->shift[c]);

@@ -32,12 +32,12 @@ void topt_dsp_widen(const int8_t* rows, int32_t count, int32_t row_stride, int32
                     int16_t* dst) {
   int32_t r;
   for (r = 0; r < count; r += 2)
-    widen_block(rows + r * row_stride, r + 1 < count ? rows + (r + 1) * row_stride : NULL, k, zero_point,
-                dst + r * k);
+    widen_block(rows + r * row_stride, r + 1 < count ? rows + (r + 1) * row_stride : NULL, k, zero_point, dst + r * k);
 }
 
 /* acc[r][j] += row r . weight row j over k, rows = 2, channels = 2 (the hot loop). */
-static inline __attribute__((always_inline)) void dot_2x2(const int16_t* a, const int8_t* w0, const int8_t* w1, int32_t k, int32_t acc[4]) {
+static inline __attribute__((always_inline)) void dot_2x2(const int16_t* a, const int8_t* w0, const int8_t* w1,
+                                                          int32_t k, int32_t acc[4]) {
   int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
   const uint32_t* x = (const uint32_t*)(const void*)a;
   int32_t n, t;
@@ -67,9 +67,8 @@ static inline __attribute__((always_inline)) void dot_2x2(const int16_t* a, cons
         "smlad  %[s11], %[t], %[y1], %[s11]\n\t"
         "subs   %[n], %[n], #1\n\t"
         "bne    1b\n\t"
-        : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [w0] "+r"(w0), [w1] "+r"(w1),
-          [x] "+r"(x), [n] "+r"(n), [wa] "=&r"(wa), [t] "=&r"(t), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0),
-          [y1] "=&r"(y1)
+        : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [w0] "+r"(w0), [w1] "+r"(w1), [x] "+r"(x),
+          [n] "+r"(n), [wa] "=&r"(wa), [t] "=&r"(t), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1)
         :
         : "cc", "memory");
   }
@@ -117,31 +116,30 @@ topt_dsp_gemm_work topt_dsp_gemm_setup(void* scratch, int32_t k, int32_t channel
   topt_dsp_gemm_work work;
   int32_t c;
   (void)k;
-  work.channels = (topt_dsp_channel*)topt_dsp_align4(scratch);
+  work.channels = (topt_dsp_channel*)topt_dsp_align8(scratch);
   work.tile = (int32_t*)(void*)(work.channels + channels);
   work.rows = (int16_t*)(void*)(work.tile + TOPT_DSP_ROWS * channels);
-  work.any_left = 0;
+  work.plain = 1;
   for (c = 0; c < channels; ++c) {
     work.channels[c] = topt_dsp_channel_of(bias != NULL ? bias[c] : 0, q->multiplier[c], q->shift[c]);
-    if (q->shift[c] > 0) work.any_left = 1;
+    if (q->shift[c] >= 0) work.plain = 0;
   }
   return work;
 }
 
-/* The output pass over one tile row: out[c] = output_s8(acc[c], channel c) for c < n. */
-static void output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int any_left,
+/* The output pass over one tile row: out[c] = output_s8(acc[c], channel c) for c < n. `plain`: every
+ * channel has left = 0 and right > 0, so topt_dsp_requantize reduces to one SMLAL and one shift. */
+static void output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int plain,
                        const topt_channel_quant* q, int8_t* out) {
   const int32_t zp = q->output_zero_point, lo = q->act_min - zp, hi = q->act_max - zp;
   int32_t c;
-  if (any_left) {
+  if (!plain) {
     for (c = 0; c < n; ++c) out[c] = topt_dsp_output_s8(acc[c], ch + c, lo, hi, zp);
     return;
   }
-  for (c = 0; c < n; ++c) { /* topt_dsp_output_s8 without the left shift (every shift <= 0) */
+  for (c = 0; c < n; ++c) {
     const int32_t v = (int32_t)((uint32_t)acc[c] + (uint32_t)ch[c].bias);
-    const int32_t x = (int32_t)(((int64_t)v * ch[c].multiplier + ((int64_t)1 << 30)) >> 31);
-    const int32_t thr = ch[c].half + (int32_t)((uint32_t)x >> 31);
-    int32_t y = (x >> ch[c].right) + (int32_t)((uint32_t)(thr - (x & ch[c].mask)) >> 31);
+    int32_t y = (int32_t)(((int64_t)v * ch[c].multiplier + ch[c].round[(uint32_t)v >> 31]) >> 32) >> (ch[c].right - 1);
     y = y < lo ? lo : (y > hi ? hi : y);
     out[c] = (int8_t)(y + zp);
   }
@@ -172,8 +170,7 @@ void topt_dsp_gemm_s8(const topt_dsp_gemm_work* work, int32_t rows, const int8_t
       tile[r * n + c1] = acc[1];
     }
   }
-  for (r = 0; r < rows; ++r)
-    output_row(tile + r * n, work->channels + c0, n, work->any_left, q, out + r * out_stride);
+  for (r = 0; r < rows; ++r) output_row(tile + r * n, work->channels + c0, n, work->plain, q, out + r * out_stride);
 }
 
 void topt_dsp_unpack_int4(const uint8_t* packed, int32_t first, int32_t count, int8_t* out) {

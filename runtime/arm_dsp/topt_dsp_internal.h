@@ -30,24 +30,25 @@ extern "C" {
 /* Pixels (activation rows) per matrix-product call: each channel pair's weights are read once for them. */
 #define TOPT_DSP_ROWS 4
 
-/* One output channel's bias and requantization (docs/numerics.md section 2.3), prepared once per call so
- * the output stage runs from registers: multiplier M, left = max(shift, 0), right = max(-shift, 0),
- * mask = 2^right - 1, half = mask >> 1 (RDBPOT's threshold for x >= 0). */
+/* One output channel's bias and requantization (docs/numerics.md section 2.3), prepared once per call:
+ * multiplier M, left = max(shift, 0), right = max(-shift, 0), and the two 64-bit rounding constants that
+ * fold SRDHM and RDBPOT into one multiply-accumulate (topt_dsp_requantize explains them). */
 typedef struct {
-  int32_t bias, multiplier, left, right, mask, half;
+  int64_t round[2]; /* [acc >= 0, acc < 0]; right > 0: 2^30 + 2^(30+right), minus 2^31 for acc < 0; else 2^30 */
+  int32_t bias, multiplier, left, right;
 } topt_dsp_channel;
 
-/* Scratch of the matrix product for k-element rows and `channels` outputs: 3 bytes to word-align, the
+/* Scratch of the matrix product for k-element rows and `channels` outputs: 7 bytes to 8-byte-align, the
  * per-channel parameters, the int32 accumulator tile (TOPT_DSP_ROWS x channels), the activation rows
  * (TOPT_DSP_ROWS x k int16, topt_dsp_widen's layout). */
 static inline size_t topt_dsp_gemm_bytes(int32_t k, int32_t channels) {
-  return 3u + (size_t)channels * sizeof(topt_dsp_channel) + (size_t)TOPT_DSP_ROWS * (size_t)channels * sizeof(int32_t) +
+  return 7u + (size_t)channels * sizeof(topt_dsp_channel) + (size_t)TOPT_DSP_ROWS * (size_t)channels * sizeof(int32_t) +
          (size_t)TOPT_DSP_ROWS * (size_t)k * sizeof(int16_t);
 }
 
-/* Scratch of the depthwise core: every channel's parameters, word aligned. */
+/* Scratch of the depthwise core: every channel's parameters, 8-byte aligned. */
 static inline size_t topt_dsp_dwconv_bytes(int32_t channels) {
-  return 3u + (size_t)channels * sizeof(topt_dsp_channel);
+  return 7u + (size_t)channels * sizeof(topt_dsp_channel);
 }
 
 #if defined(__ARM_FEATURE_DSP)
@@ -79,8 +80,10 @@ static inline uint32_t topt_dsp_load32(const void* p) {
   return v;
 }
 
-/* Word-aligned pointer into scratch (scratch needs only byte alignment; _scratch_bytes include the slack). */
+/* Word / 8-byte aligned pointers into scratch (scratch needs only byte alignment; _scratch_bytes include the
+ * slack). */
 static inline void* topt_dsp_align4(void* p) { return (void*)(((uintptr_t)p + 3u) & ~(uintptr_t)3u); }
+static inline void* topt_dsp_align8(void* p) { return (void*)(((uintptr_t)p + 7u) & ~(uintptr_t)7u); }
 
 static inline topt_dsp_channel topt_dsp_channel_of(int32_t bias, int32_t multiplier, int32_t shift) {
   topt_dsp_channel r;
@@ -88,26 +91,28 @@ static inline topt_dsp_channel topt_dsp_channel_of(int32_t bias, int32_t multipl
   r.multiplier = multiplier;
   r.left = shift > 0 ? shift : 0;
   r.right = shift > 0 ? 0 : -shift;
-  r.mask = (int32_t)((1u << r.right) - 1u);
-  r.half = r.mask >> 1;
+  r.round[0] = r.right > 0 ? ((int64_t)1 << 30) + ((int64_t)1 << (30 + r.right)) : ((int64_t)1 << 30);
+  r.round[1] = r.right > 0 ? r.round[0] - ((int64_t)1 << 31) : r.round[0];
   return r;
 }
 
-/* requantize(acc + bias) for M >= 0 (every kernel checks that). SRDHM = floor((acc * M + 2^30) / 2^31) from
- * one SMLAL; RDBPOT(x, right) = (x >> right) + (rem > thr) with rem = x & mask, thr = half + (x < 0), the
- * comparison done as the sign of thr - rem (both small). Relies on gcc's arithmetic >> of negative values
- * (documented implementation-defined behaviour): this file is for gcc / clang on Arm only. */
+/* requantize(acc + bias) for M >= 0 (every kernel checks that), from one SMLAL:
+ *   right = 0: SRDHM alone, floor((p + 2^30) / 2^31) with p = acc * M (after the saturating left shift).
+ *   right > 0: RDBPOT(SRDHM) = floor((floor((p + 2^30) / 2^31) + 2^(right-1) - [x < 0]) / 2^right), and nested
+ *   floor divisions merge: = floor((p + 2^30 + (2^(right-1) - [x < 0]) * 2^31) / 2^(31+right)), i.e. the high
+ *   word of p + round shifted right by right - 1. [x < 0] may be taken as [acc < 0]: they differ only when
+ *   -2^30 <= p < 0, where x = 0 and both choices give 0.
+ * Relies on gcc's arithmetic >> of negative values (documented implementation-defined behaviour): this file
+ * is for gcc / clang on Arm only. */
 static inline int32_t topt_dsp_requantize(int32_t acc, const topt_dsp_channel* r) {
-  int32_t x, thr;
   acc = (int32_t)((uint32_t)acc + (uint32_t)r->bias); /* wraps like the reference's int32 sum */
-  if (r->left > 0) { /* saturate acc * 2^left to int32 */
+  if (r->left > 0) {                                  /* saturate acc * 2^left to int32 */
     const int32_t top = acc >> (31 - r->left);
     acc = top == 0 || top == -1 ? (int32_t)((uint32_t)acc << r->left) : (acc < 0 ? INT32_MIN : INT32_MAX);
   }
   __asm__("" : "+r"(acc)); /* keeps acc one register, so the product below is one SMLAL, not 3 multiplies */
-  x = (int32_t)(((int64_t)acc * r->multiplier + ((int64_t)1 << 30)) >> 31);
-  thr = r->half + (int32_t)((uint32_t)x >> 31);
-  return (x >> r->right) + (int32_t)((uint32_t)(thr - (x & r->mask)) >> 31);
+  if (r->right == 0) return (int32_t)(((int64_t)acc * r->multiplier + r->round[0]) >> 31);
+  return (int32_t)(((int64_t)acc * r->multiplier + r->round[(uint32_t)acc >> 31]) >> 32) >> (r->right - 1);
 }
 
 /* The int8 output stage: requantize, clamp to [lo, hi] = [act_min - z_out, act_max - z_out], add z_out. */
@@ -150,15 +155,14 @@ static inline void topt_dsp_zero_run(int32_t n, uint32_t* dst, int32_t step) {
  * k % 4 tail, then row 1's, natural order: 2k int16. A 1-row block: one row's words, then its tail: k int16.
  * Rows r, r+1 are the block at r * k; an odd last row is a 1-row block. dst must be word aligned.
  * topt_dsp_widen fills it from `count` int8 rows of k elements, row_stride apart, minus zero_point. */
-void topt_dsp_widen(const int8_t* rows, int32_t count, int32_t row_stride, int32_t k, int32_t zero_point,
-                    int16_t* dst);
+void topt_dsp_widen(const int8_t* rows, int32_t count, int32_t row_stride, int32_t k, int32_t zero_point, int16_t* dst);
 
 /* The matrix product's working memory, carved from scratch by topt_dsp_gemm_setup. */
 typedef struct {
   topt_dsp_channel* channels; /* [C_out] */
   int32_t* tile;              /* (TOPT_DSP_ROWS, C_out) accumulators */
   int16_t* rows;              /* TOPT_DSP_ROWS activation rows of k (topt_dsp_widen's layout) */
-  int any_left;               /* some shift > 0: the output pass takes the saturating path */
+  int plain;                  /* every channel has left = 0 and right > 0: the output pass's fast loop */
 } topt_dsp_gemm_work;
 
 /* Carves topt_dsp_gemm_bytes(k, C_out) of scratch and prepares every channel's parameters (bias may be

@@ -35,8 +35,8 @@ topt_status topt_conv2d_s8__neon(const topt_conv2d_params* p, const int8_t* inpu
       topt_window_im2col_s8(w, input, px / per_image, (px % per_image) / w->output.w, px % w->output.w,
                             (int8_t)p->quant.input_zero_point, rows + r * k);
     }
-    topt_neon_gemm_s8(rows, count, k, filter, k, w->output.c, bias_eff, p->quant.multiplier, p->quant.shift,
-                      &p->quant, output + px0 * w->output.c, w->output.c);
+    topt_neon_gemm_s8(rows, count, k, filter, k, w->output.c, bias_eff, p->quant.multiplier, p->quant.shift, &p->quant,
+                      output + px0 * w->output.c, w->output.c);
   }
   return TOPT_OK;
 }

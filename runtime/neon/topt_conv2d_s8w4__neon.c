@@ -38,8 +38,8 @@ topt_status topt_conv2d_s8w4__neon(const topt_conv2d_params* p, const int8_t* in
     topt_neon_unpack_int4(filter, c0 * k, n * k, block);
     topt_neon_effective_bias(block, k, n, bias != NULL ? bias + c0 : NULL, q->input_zero_point, bias_eff + c0);
     if (topt_conv2d_is_pointwise(p)) {
-      topt_neon_gemm_s8(input, pixels, k, block, k, n, bias_eff + c0, q->multiplier + c0, q->shift + c0, q,
-                        output + c0, cout);
+      topt_neon_gemm_s8(input, pixels, k, block, k, n, bias_eff + c0, q->multiplier + c0, q->shift + c0, q, output + c0,
+                        cout);
       continue;
     }
     for (px0 = 0; px0 < pixels; px0 += TOPT_NEON_IM2COL_ROWS) {

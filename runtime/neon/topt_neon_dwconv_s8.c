@@ -5,7 +5,8 @@
  * Channels are the SIMD axis (NHWC keeps them contiguous): for each output pixel, 8 channels at a time,
  * each valid tap widens input - z_in and the weights to int16 (|x - z| <= 255) and multiply-accumulates
  * into two int32x4 accumulators (SMLAL) that start at the bias; padded taps are skipped as in the
- * reference (the valid taps form one rectangle, walked by pointer steps). Channel blocks are the outer loop so their output-stage vectors are set up once. The channel
+ * reference (the valid taps form one rectangle, walked by pointer steps). Channel blocks are the outer
+ * loop so their output-stage vectors are set up once. The channel
  * tail (C % 8) pads a local copy with zeros so the same code and output stage handle it.
  */
 #if defined(__ARM_NEON)
@@ -40,9 +41,10 @@ static block_quant prepare_block(const topt_channel_quant* q, const int32_t* bia
 
 /* Channels [c0, c0 + 8) of output pixel (b, oy, ox); n <= 8 of them are real. The taps inside the input
  * form one rectangle (topt_window_tap_range), walked by pointer steps. */
-static inline __attribute__((always_inline)) void pixel_block(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter,
-                               const block_quant* bq, int32_t b, int32_t oy, int32_t ox, int32_t c0, int32_t n,
-                               int8_t* out) {
+static inline __attribute__((always_inline)) void pixel_block(const topt_dwconv2d_params* p, const int8_t* input,
+                                                              const int8_t* filter, const block_quant* bq, int32_t b,
+                                                              int32_t oy, int32_t ox, int32_t c0, int32_t n,
+                                                              int8_t* out) {
   const topt_window2d* w = &p->win;
   const int32_t channels = w->output.c;
   const int8x8_t zp = vdup_n_s8((int8_t)p->quant.input_zero_point);
@@ -53,9 +55,10 @@ static inline __attribute__((always_inline)) void pixel_block(const topt_dwconv2
   topt_window_tap_range(ox, w->stride_w, w->pad_left, w->dilation_w, w->kernel_w, w->input.w, &kx0, &kx1);
   if (ky0 < ky1 && kx0 < kx1) {
     const int32_t x_step = w->dilation_w * channels, x_row_step = w->dilation_h * w->input.w * channels;
-    const int8_t* xr = input + ((b * w->input.h + oy * w->stride_h - w->pad_top + ky0 * w->dilation_h) * w->input.w +
-                                ox * w->stride_w - w->pad_left + kx0 * w->dilation_w) *
-                                   channels +
+    const int8_t* xr = input +
+                       ((b * w->input.h + oy * w->stride_h - w->pad_top + ky0 * w->dilation_h) * w->input.w +
+                        ox * w->stride_w - w->pad_left + kx0 * w->dilation_w) *
+                           channels +
                        c0;
     const int8_t* fr = filter + (ky0 * w->kernel_w + kx0) * channels + c0;
     for (ky = ky0; ky < ky1; ++ky) {
@@ -96,8 +99,8 @@ static inline __attribute__((always_inline)) void pixel_block(const topt_dwconv2
   }
 }
 
-void topt_neon_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter,
-                         const int32_t* bias, int8_t* output) {
+void topt_neon_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                         int8_t* output) {
   const topt_window2d* w = &p->win;
   int32_t b, oy, ox, c0;
   for (c0 = 0; c0 < w->output.c; c0 += 8) {

@@ -20,8 +20,9 @@
 #define UNROLL _Pragma("GCC unroll 4")
 
 /* acc[r][j] += the products of row r and weight row j over the whole of k. */
-static inline __attribute__((always_inline)) void dot_block(const int8_t* const* a, int32_t rows, const int8_t* const* w,
-                                                            int32_t k, int32x4_t acc[MAX_ROWS][4]) {
+static inline __attribute__((always_inline)) void dot_block(const int8_t* const* a, int32_t rows,
+                                                            const int8_t* const* w, int32_t k,
+                                                            int32x4_t acc[MAX_ROWS][4]) {
   int32_t kk = 0, r, j;
   for (; kk + 16 <= k; kk += 16) {
     int8x16_t wv[4];
@@ -78,8 +79,8 @@ static inline __attribute__((always_inline)) void rows_block(const int8_t* a, in
   }
 }
 
-void topt_neon_gemm_s8(const int8_t* a, int32_t rows, int32_t a_stride, const int8_t* w, int32_t k,
-                       int32_t channels, const int32_t* bias_eff, const int32_t* multiplier, const int32_t* shift,
+void topt_neon_gemm_s8(const int8_t* a, int32_t rows, int32_t a_stride, const int8_t* w, int32_t k, int32_t channels,
+                       const int32_t* bias_eff, const int32_t* multiplier, const int32_t* shift,
                        const topt_channel_quant* q, int8_t* out, int32_t out_stride) {
   int32_t c0, r, j;
   for (c0 = 0; c0 < channels; c0 += 4) {

@@ -41,8 +41,8 @@ static inline size_t topt_neon_align4(size_t n) { return (n + 3u) & ~(size_t)3u;
 /* The product, for the kernels: out[r * out_stride + c] = output_s8(bias_eff[c] + sum_k a[r * a_stride + k] *
  * w[c * k + k], channel c) for r < rows, c < channels. a: (rows, k) int8 rows a_stride apart; w: (channels, k)
  * int8; bias_eff, multiplier, shift: [channels]; zero point and clamp from q. */
-void topt_neon_gemm_s8(const int8_t* a, int32_t rows, int32_t a_stride, const int8_t* w, int32_t k,
-                       int32_t channels, const int32_t* bias_eff, const int32_t* multiplier, const int32_t* shift,
+void topt_neon_gemm_s8(const int8_t* a, int32_t rows, int32_t a_stride, const int8_t* w, int32_t k, int32_t channels,
+                       const int32_t* bias_eff, const int32_t* multiplier, const int32_t* shift,
                        const topt_channel_quant* q, int8_t* out, int32_t out_stride);
 
 /* bias_eff[c] = (bias ? bias[c] : 0) - zero_point * sum_k w[c * k + k] for c < channels (wrapping). */
@@ -53,8 +53,8 @@ void topt_neon_effective_bias(const int8_t* w, int32_t k, int32_t channels, cons
 void topt_neon_unpack_int4(const uint8_t* packed, int32_t first, int32_t count, int8_t* out);
 
 /* The depthwise convolution with int8 weights (1, KH, KW, C), depth multiplier 1 (topt_neon_dwconv_s8.c). */
-void topt_neon_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter,
-                         const int32_t* bias, int8_t* output);
+void topt_neon_dwconv_s8(const topt_dwconv2d_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                         int8_t* output);
 
 #include <arm_neon.h>
 

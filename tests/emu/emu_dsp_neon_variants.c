@@ -4,13 +4,13 @@
  *
  * Cases cover what breaks SIMD kernels: channel and feature counts that are not multiples of 4, 8 or 16,
  * 1x1 kernels, strides 1-3, dilation 1-2, padding, batch > 1, zero points at -128 and 127, clamps, extreme
- * multipliers and shifts (left shifts too), int8 weights including -128 and every int4 nibble, bias present
- * or NULL. Scratch and output buffers carry guard bytes that must stay untouched. Prints one line per
- * kernel ("PASS <name> cases=<n>" or "FAIL ..." with the case's shape, quantization and first differing
- * byte), and exits 1 on any failure. Driven by tests/emu/emu_neon_variants_test.cpp and
- * emu_dsp_variants_test.cpp; the seed is -DEMU_VARIANTS_SEED=n (default 1; nonzero) so a failure
- * reproduces. main takes no arguments: the bare-metal harness passes none.
- * Not a benchmark (bench/arm_kernels_guest.c counts instructions).
+ * multipliers and shifts (left shifts too, and cases with only right shifts as real layers have), int8
+ * weights including -128 and every int4 nibble, bias present or NULL. Scratch and output buffers carry
+ * guard bytes that must stay untouched. Prints one line per kernel ("PASS <name> cases=<n>" or "FAIL ..."
+ * with the case's shape, quantization and first differing byte), and exits 1 on any failure. Driven by
+ * tests/emu/emu_dsp_neon_variants_test.cpp; the seed is -DEMU_VARIANTS_SEED=n (default 1; nonzero) so a
+ * failure reproduces. main takes no arguments: the bare-metal harness passes none. Not a benchmark
+ * (bench/run.sh arm_kernels counts instructions).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,13 +76,15 @@ typedef struct {
 static void make_quant(quant_case* c, int32_t channels, int32_t k) {
   int32_t i;
   const int32_t bias_range = chance(10) ? (1 << 30) : 4096 * (k < 64 ? k : 64);
+  const int typical = chance(40); /* only right shifts, as real layers have: kernels may take a fast path */
   c->multiplier = (int32_t*)malloc((size_t)channels * sizeof(int32_t));
   c->shift = (int32_t*)malloc((size_t)channels * sizeof(int32_t));
   c->bias = (int32_t*)malloc((size_t)channels * sizeof(int32_t));
   for (i = 0; i < channels; ++i) {
     const int32_t r = uniform(0, 19);
     c->multiplier[i] = r == 0 ? 0 : (r == 1 ? INT32_MAX : (int32_t)((1u << 30) | (next_u32() >> 2)));
-    c->shift[i] = r == 2 ? 30 : (r == 3 ? -31 : (r == 4 ? uniform(1, 4) : uniform(-14, 0)));
+    c->shift[i] =
+        typical ? uniform(-14, -1) : (r == 2 ? 30 : (r == 3 ? -31 : (r == 4 ? uniform(1, 4) : uniform(-14, 0))));
     c->bias[i] = uniform(-bias_range, bias_range);
   }
   c->has_bias = !chance(15);
@@ -144,8 +146,8 @@ static int32_t count_of(const topt_dims* d) { return d->n * d->h * d->w * d->c; 
 static void print_window(const topt_window2d* w) {
   printf("  input (%d,%d,%d,%d) output (%d,%d,%d,%d) kernel %dx%d stride %d,%d dilation %d,%d pad %d,%d\n",
          (int)w->input.n, (int)w->input.h, (int)w->input.w, (int)w->input.c, (int)w->output.n, (int)w->output.h,
-         (int)w->output.w, (int)w->output.c, (int)w->kernel_h, (int)w->kernel_w, (int)w->stride_h,
-         (int)w->stride_w, (int)w->dilation_h, (int)w->dilation_w, (int)w->pad_top, (int)w->pad_left);
+         (int)w->output.w, (int)w->output.c, (int)w->kernel_h, (int)w->kernel_w, (int)w->stride_h, (int)w->stride_w,
+         (int)w->dilation_h, (int)w->dilation_w, (int)w->pad_top, (int)w->pad_left);
 }
 
 static void print_quant(const quant_case* c) {
@@ -164,8 +166,7 @@ static int same(const char* name, int case_index, topt_status want_st, topt_stat
   }
   for (i = 0; i < n; ++i) {
     if (want[i] != got[i]) {
-      printf("FAIL %s case %d: output[%d] = %d, reference %d\n", name, case_index, (int)i, (int)got[i],
-             (int)want[i]);
+      printf("FAIL %s case %d: output[%d] = %d, reference %d\n", name, case_index, (int)i, (int)got[i], (int)want[i]);
       return 0;
     }
   }
@@ -195,11 +196,10 @@ static void report(const char* name, int failures, int ran) {
 
 /* ---- conv2d_s8 and conv2d_s8w4 ---- */
 
-
 static int check_conv(const char* name, int int4, int (*supports)(const topt_conv2d_params*),
-                      size_t (*scratch_bytes)(const topt_conv2d_params*), int (*run)(int, const topt_conv2d_params*,
-                                                                                     const int8_t*, const void*,
-                                                                                     const int32_t*, int8_t*, void*)) {
+                      size_t (*scratch_bytes)(const topt_conv2d_params*),
+                      int (*run)(int, const topt_conv2d_params*, const int8_t*, const void*, const int32_t*, int8_t*,
+                                 void*)) {
   int i, ran = 0, failures = 0;
   for (i = 0; i < CASES && failures == 0; ++i) {
     topt_conv2d_params p;
@@ -362,31 +362,31 @@ static int check_dense(const char* name, int int4, int (*supports)(const topt_de
 
 /* One adapter per listed Arm kernel: run(reference?, ...) calls the family reference or the variant, so the
  * checkers above stay typed per family group. */
-#define ADAPT_conv2d_s8(name)                                                                              \
-  static int run_##name(int ref, const topt_conv2d_params* p, const int8_t* in, const void* f,              \
-                        const int32_t* b, int8_t* out, void* s) {                                          \
+#define ADAPT_conv2d_s8(name)                                                                                        \
+  static int run_##name(int ref, const topt_conv2d_params* p, const int8_t* in, const void* f, const int32_t* b,     \
+                        int8_t* out, void* s) {                                                                      \
     return ref ? topt_conv2d_s8__ref(p, in, (const int8_t*)f, b, out, s) : name(p, in, (const int8_t*)f, b, out, s); \
   }
-#define ADAPT_conv2d_s8w4(name)                                                                                 \
-  static int run_##name(int ref, const topt_conv2d_params* p, const int8_t* in, const void* f,                  \
-                        const int32_t* b, int8_t* out, void* s) {                                              \
-    return ref ? topt_conv2d_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                    \
-               : name(p, in, (const uint8_t*)f, b, out, s);                                                    \
+#define ADAPT_conv2d_s8w4(name)                                                                                  \
+  static int run_##name(int ref, const topt_conv2d_params* p, const int8_t* in, const void* f, const int32_t* b, \
+                        int8_t* out, void* s) {                                                                  \
+    return ref ? topt_conv2d_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                      \
+               : name(p, in, (const uint8_t*)f, b, out, s);                                                      \
   }
-#define ADAPT_dwconv2d_s8(name)                                                                                \
-  static int run_##name(int ref, const topt_dwconv2d_params* p, const int8_t* in, const void* f,               \
-                        const int32_t* b, int8_t* out, void* s) {                                              \
+#define ADAPT_dwconv2d_s8(name)                                                                                        \
+  static int run_##name(int ref, const topt_dwconv2d_params* p, const int8_t* in, const void* f, const int32_t* b,     \
+                        int8_t* out, void* s) {                                                                        \
     return ref ? topt_dwconv2d_s8__ref(p, in, (const int8_t*)f, b, out, s) : name(p, in, (const int8_t*)f, b, out, s); \
   }
-#define ADAPT_dwconv2d_s8w4(name)                                                                              \
-  static int run_##name(int ref, const topt_dwconv2d_params* p, const int8_t* in, const void* f,               \
-                        const int32_t* b, int8_t* out, void* s) {                                              \
-    return ref ? topt_dwconv2d_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                  \
-               : name(p, in, (const uint8_t*)f, b, out, s);                                                    \
+#define ADAPT_dwconv2d_s8w4(name)                                                                                  \
+  static int run_##name(int ref, const topt_dwconv2d_params* p, const int8_t* in, const void* f, const int32_t* b, \
+                        int8_t* out, void* s) {                                                                    \
+    return ref ? topt_dwconv2d_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                      \
+               : name(p, in, (const uint8_t*)f, b, out, s);                                                        \
   }
-#define ADAPT_dense_s8(name)                                                                                    \
-  static int run_##name(int ref, const topt_dense_params* p, const int8_t* in, const void* f, const int32_t* b, \
-                        int8_t* out, void* s) {                                                                 \
+#define ADAPT_dense_s8(name)                                                                                        \
+  static int run_##name(int ref, const topt_dense_params* p, const int8_t* in, const void* f, const int32_t* b,     \
+                        int8_t* out, void* s) {                                                                     \
     return ref ? topt_dense_s8__ref(p, in, (const int8_t*)f, b, out, s) : name(p, in, (const int8_t*)f, b, out, s); \
   }
 #define ADAPT_dense_s8w4(name)                                                                                  \
@@ -407,10 +407,8 @@ static int check_dense(const char* name, int int4, int (*supports)(const topt_de
 
 #define CHECK_conv2d_s8(name) failures += check_conv(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
 #define CHECK_conv2d_s8w4(name) failures += check_conv(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_dwconv2d_s8(name) \
-  failures += check_dwconv(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_dwconv2d_s8w4(name) \
-  failures += check_dwconv(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
+#define CHECK_dwconv2d_s8(name) failures += check_dwconv(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
+#define CHECK_dwconv2d_s8w4(name) failures += check_dwconv(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
 #define CHECK_dense_s8(name) failures += check_dense(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
 #define CHECK_dense_s8w4(name) failures += check_dense(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
 

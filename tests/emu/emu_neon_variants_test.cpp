@@ -42,10 +42,10 @@ bool tools_missing() { return !have("aarch64-linux-gnu-gcc") || !have("qemu-aarc
 std::string build_guest(const std::string& cpu_flags, int seed, const testing::TempDir& dir) {
   const std::string root = testing::source_dir();
   const std::string exe = dir.file("variants");
-  const std::string build = "aarch64-linux-gnu-gcc -std=c99 -O2 -Wall -Wextra -Werror -static -DEMU_VARIANTS_SEED=" +
-                            std::to_string(seed) + " " + cpu_flags + " -I" +
-                            root + "/runtime/include" + sources("ref") + sources("neon") + " " + root +
-                            "/tests/emu/emu_dsp_neon_variants.c -o " + exe;
+  const std::string build =
+      "aarch64-linux-gnu-gcc -std=c99 -O2 -Wall -Wextra -Werror -static -DEMU_VARIANTS_SEED=" + std::to_string(seed) +
+      " " + cpu_flags + " -I" + root + "/runtime/include" + sources("ref") + sources("neon") + " " + root +
+      "/tests/emu/emu_dsp_neon_variants.c -o " + exe;
   const auto built = run_command(build);
   EXPECT_EQ(built.exit_code, 0) << build << "\n" << built.err;
   return built.exit_code == 0 ? exe : "";
