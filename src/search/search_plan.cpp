@@ -50,13 +50,14 @@ struct Costs {
   double per_level_image(double keep) const { return train_image(keep) * (1.0 + 2 * 0.25 * 1.5); }
 };
 
-std::vector<CandidateSpec> grid(const std::vector<double>& keeps) {
+// Mixed precision needs held-out samples to measure sensitivity on; without them it is left out.
+std::vector<CandidateSpec> grid(const std::vector<double>& keeps, bool mixed) {
   std::vector<CandidateSpec> out;
   out.push_back({0, 1.0, WeightPolicy::kInt8});
   out.push_back({1, 1.0, WeightPolicy::kInt4});
   for (double keep : keeps)
     for (WeightPolicy p : {WeightPolicy::kInt8, WeightPolicy::kInt4, WeightPolicy::kMixed})
-      out.push_back({static_cast<int>(out.size()), keep, p});
+      if (p != WeightPolicy::kMixed || mixed) out.push_back({static_cast<int>(out.size()), keep, p});
   return out;
 }
 
@@ -81,7 +82,7 @@ SearchPlan plan_search(const PlanInputs& in) {
   int64_t images = in.finetune_images;
   for (size_t n = levels.size(); n > 0; --n) {
     const std::vector<double> keeps(levels.begin(), levels.begin() + static_cast<std::ptrdiff_t>(n));
-    const std::vector<CandidateSpec> cands = grid(keeps);
+    const std::vector<CandidateSpec> cands = grid(keeps, plan.heldout_samples > 0);
     double per_image = 0;
     for (double k : keeps) per_image += costs.per_level_image(k);
     const double left = in.time_budget_s - costs.fixed(cands);
@@ -94,7 +95,7 @@ SearchPlan plan_search(const PlanInputs& in) {
       break;
     }
   }
-  plan.candidates = grid(chosen);
+  plan.candidates = grid(chosen, plan.heldout_samples > 0);
   if (!chosen.empty()) {
     plan.finetune_epochs = static_cast<int>((images + in.train_samples - 1) / in.train_samples);
     plan.finetune_per_epoch = (images + plan.finetune_epochs - 1) / plan.finetune_epochs;

@@ -25,8 +25,8 @@
 
 namespace tinyopt::search {
 
-inline constexpr double kTrainMacsPerSecond = 1.5e10;    // MAC-equivalents per second of training
-inline constexpr double kIntegerMacsPerSecond = 4.0e9;   // integer executor (evaluation)
+inline constexpr double kTrainMacsPerSecond = 6.0e10;    // MAC-equivalents per second of training (KD)
+inline constexpr double kIntegerMacsPerSecond = 8.0e10;  // integer executor (evaluation)
 inline constexpr double kKeepLevels[] = {0.5, 0.35, 0.25, 0.7};
 inline constexpr int64_t kMinFineTuneImages = 4000;
 inline constexpr int kMaxFineTuneEpochs = 4;
