@@ -209,6 +209,14 @@ bench_int8() {
   echo "wrote $results/int8_latency.json and $results/ptq_accuracy.json"
 }
 
+# --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
+bench_arena() {
+  echo "== arena sizes (memory planner)"
+  need_binary arena_bench
+  mkdir -p "$results"
+  "$build/arena_bench" "$results/arena.json"
+}
+
 # --- pruning: accuracy vs MACs for l1 / slimming / taylor, and our L1 + KD vs PyTorch ln_structured ---------
 # The shipped teacher pruned to 5 MAC targets (global threshold, --target-macs) by each criterion, each with
 # the same short KD fine-tune (BENCH_PRUNE_EPOCHS epochs on the first BENCH_PRUNE_LIMIT training images).
@@ -267,6 +275,7 @@ main() {
   bench_int8
   bench_int8_executor
   bench_pruning
+  bench_arena
 }
 
 main
