@@ -34,7 +34,7 @@ TINYOPT := $(BUILD)/tinyopt
 DEFAULT_MODEL := $(firstword $(wildcard models/fmnist-cnn.onnx) $(BUILD)/demo/fmnist-ds.onnx)
 DEMO_TARGET ?= cortex-m4
 DEMO_BUDGET ?= --max-flash 64KiB --max-ram 32KiB
-DEMO_TIME ?= 300
+DEMO_TIME ?= 240
 DEMO_OUT ?= $(BUILD)/demo/optimize
 
 .PHONY: all deps configure build check demo bench fuzz clean
