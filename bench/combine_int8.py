@@ -29,7 +29,7 @@ PEERS = ("onnxruntime", "torch")
 GOAL = {"latency_vs_torch": 2.0, "latency_vs_onnxruntime": 1.0, "throughput_vs_onnxruntime": 1.0}
 
 
-def agreement(model, work, classes):
+def agreement(model, work, classes, executor):
     ours_path = model["ours_test_logits"]
     ort_path = os.path.join(work, model["name"] + ".ort_test_logits.f32")
     if not os.path.exists(ort_path):
@@ -39,7 +39,8 @@ def agreement(model, work, classes):
     return {"samples": int(ours.shape[0]),
             "top1_agreement": float((ours.argmax(1) == ort.argmax(1)).mean()),
             "max_abs_logit_diff": float(np.abs(ours - ort).max()),
-            "acceptance": ">= 0.995"}
+            "acceptance": ">= 0.995",
+            "ours": f"{executor} executor"}
 
 
 def write_json(path, obj):
@@ -101,7 +102,7 @@ def accuracy_results(args, manifest, ours, rounds, skipped):
                               "delta_pt": 100 * (t["int8_accuracy"] - t["fp32_accuracy"])}
         else:
             entry["torch"] = {"skipped": skipped.get("torch", "no results")}
-        entry["onnxruntime_agreement"] = agreement(m, args.work, m["output_shape"][-1]) or \
+        entry["onnxruntime_agreement"] = agreement(m, args.work, m["output_shape"][-1], mine["executor"]) or \
             {"skipped": skipped.get("onnxruntime", "no results")}
         models[name] = entry
     return {"benchmark": "ptq_accuracy", **header(args, manifest), "calibration": manifest["calibration"],

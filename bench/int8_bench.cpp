@@ -6,8 +6,9 @@
 //       images tinyopt's quantize used (calib_images.f32, quant::select_calibration_samples with its
 //       default seed, so PyTorch's PTQ calibrates on the very same images); per model a seeded check
 //       input (4 test images) with our int8 output on it, and our logits over the whole test set
-//       (NAME.ours_test_logits.f32, for the onnxruntime agreement); our fp32 accuracy (float executor on
-//       the float model) and int8 accuracy (the quantized model as `tinyopt eval` runs it) in
+//       (NAME.ours_test_logits.f32, for the onnxruntime agreement: the integer executor's logits, the
+//       computation `tinyopt eval` and firmware run); our fp32 accuracy (float executor on the float
+//       model) and int8 accuracy (the integer executor, as `tinyopt eval` runs it) in
 //       DIR/ours.json; and DIR/manifest.json in the format of float_executor_bench's manifest (plus
 //       float_onnx, test, calibration), so peers/onnxruntime_bench.js times the QDQ files unchanged and
 //       peers/torch_int8_bench.py quantizes the float files with PyTorch.
@@ -25,6 +26,7 @@
 #include "tinyopt/core/error.h"
 #include "tinyopt/data/dataset.h"
 #include "tinyopt/exec/float_executor.h"
+#include "tinyopt/exec/integer_executor.h"
 #include "tinyopt/onnx/onnx_io.h"
 #include "tinyopt/passes/calibration.h"
 
@@ -63,13 +65,12 @@ struct Evaluated {
   double accuracy = 0;
 };
 
-// Until the integer executor lands, quantized models run as their float simulation (QDQ semantics).
-constexpr const char* kInt8Executor = "float executor (QDQ simulation)";
+// Quantized models run through the integer executor (runtime/'s C99 kernels), as `tinyopt eval` runs them.
+constexpr const char* kInt8Executor = "integer";
 
-Evaluated evaluate_logits(const tinyopt::Graph& g, const tinyopt::Dataset& data) {
-  tinyopt::ExecOptions opts;
-  opts.threads = 2;
-  tinyopt::FloatExecutor ex(g, opts);
+// Logits of a float or quantized model over a batch: `Executor` is FloatExecutor or IntegerExecutor.
+template <class Executor>
+Evaluated evaluate_logits(Executor& ex, const tinyopt::Dataset& data) {
   Evaluated r;
   int64_t correct = 0;
   for (int64_t start = 0; start < data.size(); start += kEvalBatch) {
@@ -102,8 +103,14 @@ int prepare(const std::string& dir, const std::vector<ModelSpec>& specs) {
   for (const ModelSpec& m : specs) {
     const tinyopt::Graph fp32 = tinyopt::load_onnx(m.float_onnx);
     const tinyopt::Graph int8 = tinyopt::load_onnx(m.int8_onnx);
-    const Evaluated f = evaluate_logits(fp32, test);
-    const Evaluated q = evaluate_logits(int8, test);
+    tinyopt::ExecOptions float_opts;
+    float_opts.threads = 2;
+    tinyopt::FloatExecutor float_exec(fp32, float_opts);
+    tinyopt::IntegerExecOptions int_opts;
+    int_opts.threads = 2;
+    tinyopt::IntegerExecutor int_exec(int8, int_opts);
+    const Evaluated f = evaluate_logits(float_exec, test);
+    const Evaluated q = evaluate_logits(int_exec, test);
     const std::string prefix = dir + "/" + m.name;
     tb::write_f32(prefix + ".ours_test_logits.f32", q.logits);
     tb::write_f32(prefix + ".check_input.f32", check.x.span<float>());

@@ -209,6 +209,59 @@ bench_int8() {
   echo "wrote $results/int8_latency.json and $results/ptq_accuracy.json"
 }
 
+# --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
+bench_arena() {
+  echo "== arena sizes (memory planner)"
+  need_binary arena_bench
+  mkdir -p "$results"
+  "$build/arena_bench" "$results/arena.json"
+}
+
+# --- pruning: accuracy vs MACs for l1 / slimming / taylor, and our L1 + KD vs PyTorch ln_structured ---------
+# The shipped teacher pruned to 5 MAC targets (global threshold, --target-macs) by each criterion, each with
+# the same short KD fine-tune (BENCH_PRUNE_EPOCHS epochs on the first BENCH_PRUNE_LIMIT training images).
+# slimming ranks by the teacher's BN gammas as trained (no L1 sparsity phase). The PyTorch peer masks the
+# same per-layer filter counts as our L1 run at each target and fine-tunes for the same epochs and images.
+# Training runs, one thread each: several minutes per point on a busy 2-core machine.
+bench_pruning() {
+  local epochs="${BENCH_PRUNE_EPOCHS:-2}" limit="${BENCH_PRUNE_LIMIT:-10000}"
+  echo "== pruning: accuracy vs MACs (l1, slimming, taylor), ours vs PyTorch ($epochs epochs on $limit images)"
+  need_binary tinyopt
+  local dir="$work/pruning" teacher="$here/../models/fmnist-cnn.onnx" load_start torch_reason macs
+  local fractions="0.5 0.35 0.25 0.15 0.1" methods="l1 slimming taylor" m f
+  rm -rf "$dir" && mkdir -p "$dir"
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  macs="$("$build/tinyopt" inspect "$teacher" --json | $python -c 'import json,sys; print(json.load(sys.stdin)["macs"])')"
+  local recipe="--fine-tune-epochs $epochs --limit $limit --lr 0.01 --batch 128 --seed 1 --threads 1"
+  local cmd="tinyopt prune models/fmnist-cnn.onnx --data fashion-mnist --method {method} --target-macs {fraction}*$macs $recipe --json"
+  local torch_cmd="/usr/bin/python3 bench/peers/torch_prune.py --teacher models/fmnist-cnn.onnx --ours l1-{fraction}.json --epochs $epochs --limit $limit --lr 0.01 --batch 128 --seed 1 --threads 1"
+  for m in $methods; do
+    for f in $fractions; do
+      echo "-- $m to $f of the MACs"
+      # shellcheck disable=SC2086  # $recipe is a list of flags
+      "$build/tinyopt" prune "$teacher" --data fashion-mnist --method "$m" \
+        --target-macs "$($python -c "print(int($f * $macs))")" $recipe --json -o "$dir/$m-$f.onnx" \
+        >"$dir/$m-$f.json" 2>"$dir/$m-$f.log"
+    done
+  done
+  torch_reason="$(torch_missing)"
+  if [[ -n $torch_reason ]]; then
+    echo "  torch: skipped ($torch_reason)"
+  else
+    for f in $fractions; do
+      echo "-- PyTorch ln_structured at the L1 run's channel counts for $f of the MACs"
+      $python "$here/peers/torch_prune.py" --teacher "$teacher" --ours "$dir/l1-$f.json" --epochs "$epochs" \
+        --limit "$limit" --lr 0.01 --batch 128 --seed 1 --threads 1 --out "$dir/torch-$f.json"
+    done
+  fi
+  mkdir -p "$results"
+  (cd "$here" && $python combine_pruning.py --dir "$dir" --fractions "$fractions" --methods "$methods" \
+    --command-template "$cmd" --torch-command-template "$torch_cmd" --skip-torch "$torch_reason" \
+    --budget "KD fine-tune (T 4, alpha 0.9, from the unpruned teacher), $epochs epochs on the first $limit training images, lr 0.01 cosine, SGD momentum 0.9, batch 128, seed 1" \
+    --build-dir "$build" --load-start "$load_start" --results "$results")
+  echo "wrote $results/pruning.json and $results/pruning_vs_torch.json"
+}
+
 main() {
   if [[ -n ${BENCH_ONLY:-} ]]; then  # e.g. BENCH_ONLY="int8 runtime_kernels": just those benchmarks
     local b
@@ -221,6 +274,8 @@ main() {
   bench_train_throughput
   bench_int8
   bench_int8_executor
+  bench_pruning
+  bench_arena
 }
 
 main
