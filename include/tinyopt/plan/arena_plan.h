@@ -23,6 +23,9 @@ struct ArenaPlanOptions {
   size_t alignment = 16;        // every offset is a multiple of this (SIMD loads, DMA)
   bool in_place = true;         // let elementwise steps whose kernel allows it write over a dying input
   bool search_order = true;     // try other topological orders of the steps and keep the smallest arena
+  // Try several placement priorities (and best fit) besides greedy-by-size first-fit, and improve the
+  // best by local moves. false = exactly the baseline: TFLite Micro's GreedyMemoryPlanner algorithm.
+  bool search_placement = true;
   // Float boundary tensors (IntTensorKind::kInput / kOutput with dtype kF32) belong to the caller and are
   // not placed unless this is set.
   bool place_float_boundary = false;

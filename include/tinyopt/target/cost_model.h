@@ -1,0 +1,69 @@
+// The cost model: predicted latency, energy, flash and RAM of a quantized model on a target, per layer and
+// in total (DESIGN.md section 5; `tinyopt estimate`, and the optimize pipeline's objective).
+//
+// Per step of the IntegerProgram: the kernel that would run on the target is the target's preferred
+// variant (dsp on Cortex-M with the DSP extension, neon on Cortex-A, else ref) of the step's kernel class
+// (its family, or a shape class such as conv2d_1x1_s8 for pointwise convolutions), taken from the first of
+// these target.kernel_costs keys that exists: <class>/<variant>, <family>/<variant>, default/<variant>,
+// <class>/ref, <family>/ref, default/ref. Then
+//   cycles     = fixed_cycles + cycles_per_mac * MACs + cycles_per_byte * activation bytes read and written
+//   latency_ms = sum(cycles) / clock_hz * 1000          energy_uj = active_power_mw * latency_ms
+//   flash      = weight bytes + runtime code estimate    RAM = planned arena (plan_arena) + stack estimate
+// The coefficients (data/targets/*.json, docs/targets.md) say where they come from; bench/ compares the
+// predictions with published MLPerf Tiny latencies (bench/results/cost_model.json).
+// Not here: measuring anything (the emulator does), choosing kernels for code generation (codegen does;
+// both follow the same preference order).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinyopt/core/graph.h"
+#include "tinyopt/exec/integer_program.h"
+#include "tinyopt/target/target.h"
+
+namespace tinyopt {
+
+struct LayerEstimate {
+  std::string name;       // the IR node the step implements (first source node), or the kernel class
+  std::string kernel;     // kernel class and variant the cost came from, e.g. "conv2d_1x1_s8/dsp"
+  std::string cost_key;   // the target.kernel_costs key used (may be a fallback such as "default/ref")
+  int64_t macs = 0;
+  int64_t bytes = 0;      // activation bytes read and written (the cycles_per_byte term)
+  double cycles = 0;
+  double latency_ms = 0;
+  int64_t weight_bytes = 0;
+};
+
+struct Estimate {
+  std::string target;
+  double latency_ms = 0;
+  double energy_uj = 0;
+  int64_t flash_bytes = 0;   // weight_bytes + code_bytes
+  int64_t ram_bytes = 0;     // arena_bytes + stack_bytes
+  int64_t arena_bytes = 0;   // plan_arena() with default options
+  int64_t stack_bytes = 0;
+  int64_t weight_bytes = 0;
+  int64_t code_bytes = 0;    // runtime kernels used + per-step call code (see cost_model.cpp)
+  int64_t macs = 0;
+  double cycles = 0;
+  std::vector<LayerEstimate> layers;  // in execution order
+  std::vector<std::string> notes;     // e.g. that a float model was estimated as its int8 version
+  bool fits_flash() const;            // against the target's flash_bytes / ram_bytes (set by the estimators)
+  bool fits_ram() const;
+  int64_t target_flash_bytes = 0, target_ram_bytes = 0;
+};
+
+// The preferred kernel variant on `target`: "dsp", "neon" or "ref".
+std::string preferred_variant(const Target& target);
+
+// Estimate of a lowered quantized program.
+Estimate estimate_program(const IntegerProgram& program, const Target& target);
+
+// Estimate of a model: a quantized (QDQ) graph is lowered and estimated; a float graph is estimated as its
+// int8 version (same shapes, int8 weights and activations; a note says so) without running any data.
+// Throws Error(kBadInput) naming the node when the graph cannot be lowered.
+Estimate estimate_model(const Graph& graph, const Target& target);
+
+}  // namespace tinyopt
