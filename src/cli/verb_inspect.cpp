@@ -1,12 +1,16 @@
-// `tinyopt inspect MODEL [--json]`: the per-layer cost table of a model.
+// `tinyopt inspect MODEL [--json]`: the per-layer cost table of a model, and for a quantized model the
+// memory plan of its tensor arena (planned vs naive vs lower bound; docs/memory-planner.md).
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/model_file.h"
 #include "cli/verbs.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/core/model_summary.h"
+#include "tinyopt/exec/integer_program.h"
+#include "tinyopt/plan/arena_plan.h"
 
 namespace tinyopt::cli {
 namespace {
@@ -37,6 +41,17 @@ void print_table(const std::string& path, const ModelSummary& s) {
   fmt::print("), peak activations {} bytes (naive sequential schedule)\n", s.peak_activation_bytes);
 }
 
+// The arena plan of a quantized model; nullopt for a float model.
+std::optional<ArenaPlan> arena_plan_of(const Graph& graph) {
+  if (!is_quantized(graph)) return std::nullopt;
+  return plan_arena(lower_qdq_graph(graph));
+}
+
+void print_arena(const ArenaPlan& p) {
+  fmt::print("arena {} bytes (naive {}, lower bound {}; {})\n", p.arena_bytes, p.naive_bytes, p.lower_bound_bytes,
+             p.strategy);
+}
+
 nlohmann::json to_json(const ModelSummary& s) {
   nlohmann::json j;
   j["params"] = s.params;
@@ -65,8 +80,20 @@ void add_inspect_verb(CLI::App& app) {
   cmd->callback([args] {
     const Graph graph = load_model(args->model);
     const ModelSummary s = with_error_context(args->model, [&] { return summarize_model(graph); });
-    if (args->json) fmt::print("{}\n", to_json(s).dump(2));
-    else print_table(args->model, s);
+    const std::optional<ArenaPlan> arena = with_error_context(args->model, [&] { return arena_plan_of(graph); });
+    if (args->json) {
+      nlohmann::json j = to_json(s);
+      if (arena) {
+        j["arena_bytes"] = arena->arena_bytes;
+        j["arena_naive_bytes"] = arena->naive_bytes;
+        j["arena_lower_bound_bytes"] = arena->lower_bound_bytes;
+        j["arena_strategy"] = arena->strategy;
+      }
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      print_table(args->model, s);
+      if (arena) print_arena(*arena);
+    }
   });
 }
 
