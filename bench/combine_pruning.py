@@ -91,7 +91,7 @@ def main():
         tp = os.path.join(a.dir, f"torch-{f}.json")
         if not a.skip_torch and os.path.exists(tp):
             t = read_json(tp)
-            row.update(torch_ln_structured=t["accuracy"], torch_masked_before_fine_tune=t["accuracy_masked_before_fine_tune"],
+            row.update(torch_ln_structured=t["accuracy"],
                        ours_minus_torch_pt=round(100 * (ours["accuracy"] - t["accuracy"]), 2),
                        meets_goal=ours["accuracy"] >= t["accuracy"], torch_version=t["torch_version"])
         rows.append(row)

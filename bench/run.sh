@@ -209,6 +209,14 @@ bench_int8() {
   echo "wrote $results/int8_latency.json and $results/ptq_accuracy.json"
 }
 
+# --- instructions per MAC of every kernel variant on emulated Cortex-M4 / M7 / aarch64 (qemu plugin) ---------
+bench_emu_kernels() {
+  echo "== emulated kernels: instructions per MAC on MLPerf Tiny layer shapes (docs/emulation.md)"
+  need_binary emu_kernels_bench
+  mkdir -p "$results"
+  "$build/emu_kernels_bench" --json "$results/emulated_kernels.json"
+}
+
 # --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
 bench_arena() {
   echo "== arena sizes (memory planner)"
@@ -282,6 +290,7 @@ main() {
   bench_train_throughput
   bench_int8
   bench_int8_executor
+  bench_emu_kernels
   bench_pruning
   bench_arena
   bench_cost_model

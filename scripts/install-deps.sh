@@ -45,3 +45,4 @@ if [[ "${1:-}" == "--peers" ]]; then
       echo "install-deps: onnxruntime-node unavailable; the onnxruntime peer benchmark will skip"
   fi
 fi
+"$(dirname "$0")/get-qemu-plugin-h.sh" || echo "install-deps: no qemu-plugin.h; tinyopt emulate cannot count instructions" >&2

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_distill_verb(app);
   tinyopt::cli::add_prune_verb(app);
   tinyopt::cli::add_quantize_verb(app);
+  tinyopt::cli::add_redesign_verb(app);
   tinyopt::cli::add_estimate_verb(app);
   tinyopt::cli::add_targets_verb(app);
   std::string verbs;
