@@ -11,13 +11,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "bench_io.h"
 #include "tinyopt/arch/architectures.h"
-#include "tinyopt/passes/quantize.h"
 #include "tinyopt/target/cost_model.h"
 
 namespace {
@@ -28,18 +26,7 @@ IntegerProgram lowered(const std::string& name, float width) {
   ArchOptions a;
   a.width = width;
   a.seed = 1;
-  const Graph g = build_architecture(name, a);
-  Shape shape = g.value(g.inputs.at(0)).shape;
-  shape[0] = 2;
-  Dataset calib;
-  calib.x = Tensor(DType::kF32, shape);
-  std::mt19937 rng(7);
-  float* x = calib.x.data<float>();
-  for (int64_t i = 0; i < calib.x.numel(); ++i) x[i] = static_cast<float>(rng() % 1000) / 1000.0f;
-  quant::QuantizeOptions o;
-  o.calibrator = quant::Calibrator::kMinMax;
-  o.bias_correction = false;
-  return lower_qdq_graph(quant::quantize_model(g, calib, o).qdq);
+  return lower_qdq_graph(int8_version(build_architecture(name, a)));
 }
 
 struct Published {

@@ -107,10 +107,8 @@ Estimate estimate_program(const IntegerProgram& program, const Target& target) {
   return e;
 }
 
-Estimate estimate_model(const Graph& graph, const Target& target) {
-  if (is_quantized(graph)) return estimate_program(lower_qdq_graph(graph), target);
-  // A float model: quantize it int8 on two samples of uniform noise. The estimate depends only on shapes
-  // and bit widths, not on the calibration ranges, so no data is needed.
+Graph int8_version(const Graph& graph) {
+  // The estimate depends only on shapes and bit widths, not on the calibration ranges, so no data is needed.
   if (graph.inputs.size() != 1) throw_bad_input("estimating a float model needs exactly one graph input");
   Shape shape = graph.value(graph.inputs[0]).shape;
   if (shape.empty()) throw_bad_input("graph input '" + graph.inputs[0] + "' has no shape");
@@ -126,7 +124,12 @@ Estimate estimate_model(const Graph& graph, const Target& target) {
   quant::QuantizeOptions o;
   o.calibrator = quant::Calibrator::kMinMax;
   o.bias_correction = false;
-  Estimate e = estimate_program(lower_qdq_graph(quant::quantize_model(graph, calib, o).qdq), target);
+  return quant::quantize_model(graph, calib, o).qdq;
+}
+
+Estimate estimate_model(const Graph& graph, const Target& target) {
+  if (is_quantized(graph)) return estimate_program(lower_qdq_graph(graph), target);
+  Estimate e = estimate_program(lower_qdq_graph(int8_version(graph)), target);
   e.notes.push_back("float model: estimated as its int8 version (int8 weights and activations, same shapes); "
                     "run `tinyopt quantize` for the real quantized model");
   return e;
