@@ -28,7 +28,7 @@ namespace tinyopt::search {
 inline constexpr double kTrainMacsPerSecond = 6.0e10;    // MAC-equivalents per second of training (KD)
 inline constexpr double kIntegerMacsPerSecond = 8.0e10;  // integer executor (evaluation)
 inline constexpr double kKeepLevels[] = {0.5, 0.35, 0.25, 0.7};
-inline constexpr int64_t kMinFineTuneImages = 4000;
+inline constexpr int64_t kMinFineTuneImages = 30000;  // fewer levels, each trained enough
 inline constexpr int kMaxFineTuneEpochs = 4;
 
 struct PlanInputs {
