@@ -16,5 +16,7 @@ void add_prune_verb(CLI::App& app);
 void add_quantize_verb(CLI::App& app);
 void add_redesign_verb(CLI::App& app);
 void add_optimize_verb(CLI::App& app);
+void add_targets_verb(CLI::App& app);
+void add_estimate_verb(CLI::App& app);
 
 }  // namespace tinyopt::cli
