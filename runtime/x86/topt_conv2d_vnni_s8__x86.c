@@ -18,7 +18,8 @@
  * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3, k = tap * c4 + channel) a
  * block holds 64 bytes, the quad of each of its 16 channels, so a row's quad broadcast to all lanes gives,
  * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 4 rows x 32
- * channels, 8 accumulators.
+ * channels, 8 accumulators. The output stage runs 16 channels at a time in AVX-512 when no channel's shift
+ * is > 0 (store_rows_right), else 8 at a time through the AVX2 helpers (store_rows).
  *
  * Weight cache: the scratch starts with a tag naming the filter, bias and multiplier / shift arrays and the
  * shape it was packed for; a call with a scratch whose tag matches skips the packing (the integer executor
@@ -196,6 +197,50 @@ __attribute__((noinline)) static void store_rows(const vnni_pack* pk, const topt
   }
 }
 
+/* The output stage of store_rows for 16 channels at once, when no lane's shift is > 0 (the common case):
+ * requantize (SRDHM with M >= 0, then RDBPOT by -shift), clamp to [act_min - zp, act_max - zp], add zp,
+ * narrow to int8 in lane order. Written with AVX-512 intrinsics only (see store_rows). */
+TOPT_VNNI static inline __m128i output_s8x16(__m512i acc, __m512i multiplier, __m512i right, __m512i lo, __m512i hi,
+                                             __m512i zp) {
+  const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
+  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, multiplier), nudge), 31);
+  const __m512i odd = _mm512_slli_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(multiplier, 32)), nudge), 1);
+  const __m512i x = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, odd); /* SRDHM */
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+  const __m512i remainder = _mm512_and_si512(x, mask);
+  const __mmask16 negative = _mm512_cmpgt_epi32_mask(_mm512_setzero_si512(), x);
+  const __m512i threshold = _mm512_mask_add_epi32(_mm512_srli_epi32(mask, 1), negative, _mm512_srli_epi32(mask, 1), one);
+  const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
+  const __m512i v = _mm512_mask_add_epi32(_mm512_srav_epi32(x, right), round_up, _mm512_srav_epi32(x, right), one);
+  return _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), zp));
+}
+
+/* store_rows for tiles whose channels all have shift <= 0: 16 channels per step. */
+TOPT_VNNI static void store_rows_right(const vnni_pack* pk, const topt_channel_quant* q, const int32_t* sums,
+                                       int32_t nrows, int32_t c, int8_t* out, int32_t out_stride) {
+  const __m512i lo = _mm512_set1_epi32(q->act_min - q->output_zero_point);
+  const __m512i hi = _mm512_set1_epi32(q->act_max - q->output_zero_point);
+  const __m512i zp = _mm512_set1_epi32(q->output_zero_point);
+  int32_t i, g;
+  for (g = 0; g < 2; ++g) {
+    const int32_t base = c + 16 * g, n = pk->channels - base;
+    const __m512i constant = _mm512_load_si512((const void*)(pk->constant + base));
+    const __m512i multiplier = _mm512_load_si512((const void*)(pk->multiplier + base));
+    const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void*)(pk->shift + base)));
+    if (n <= 0) break;
+    for (i = 0; i < nrows; ++i) {
+      const __m512i acc = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32 + 16 * g)), constant);
+      const __m128i bytes = output_s8x16(acc, multiplier, right, lo, hi, zp);
+      int8_t* dst = out + (size_t)i * (size_t)out_stride + base;
+      if (n >= 16)
+        _mm_storeu_si128((__m128i*)dst, bytes);
+      else
+        _mm_mask_storeu_epi8(dst, (__mmask16)((1u << n) - 1u), bytes);
+    }
+  }
+}
+
 static inline int32_t load_quad(const uint8_t* p) {
   int32_t v;
   memcpy(&v, p, sizeof v);
@@ -256,7 +301,10 @@ TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int
       _mm512_store_si512((void*)(sums + 80), a21);
       _mm512_store_si512((void*)(sums + 96), a30);
       _mm512_store_si512((void*)(sums + 112), a31);
-      store_rows(pk, q, left_shifts, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
+      if (left_shifts)
+        store_rows(pk, q, left_shifts, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
+      else
+        store_rows_right(pk, q, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
     }
   }
 }
