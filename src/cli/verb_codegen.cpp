@@ -33,9 +33,7 @@ void add_codegen_verb(CLI::App& app) {
   cmd->callback([args] {
     if (!args->data.empty() && !args->sample.empty()) throw_usage("give --data or --sample, not both");
     const Graph graph = load_model(args->model);
-    // Named targets (load_target) are wired in when the target files land; host works now.
-    if (args->target != "host") throw_usage("unknown target '" + args->target + "'; targets: host");
-    const Target target = host_target();
+    const Target target = args->target == "host" ? host_target() : load_target(args->target);
     CodegenOptions options;
     options.format = parse_codegen_format(args->format);
     if (!args->data.empty()) options.sample_input = take(load_dataset(args->data, Split::kTest), 1).x;
