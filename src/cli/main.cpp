@@ -47,8 +47,11 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_distill_verb(app);
   tinyopt::cli::add_prune_verb(app);
   tinyopt::cli::add_quantize_verb(app);
+  tinyopt::cli::add_codegen_verb(app);
   tinyopt::cli::add_redesign_verb(app);
   tinyopt::cli::add_optimize_verb(app);
+  tinyopt::cli::add_estimate_verb(app);
+  tinyopt::cli::add_targets_verb(app);
   std::string verbs;
   bool known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {

@@ -20,6 +20,7 @@ const std::map<std::string, std::function<void(std::string_view)>>& replayers() 
   static const std::map<std::string, std::function<void(std::string_view)>> kTargets = {
       {"onnx_import", fuzz::fuzz_onnx_import}, {"qdq_import", fuzz::fuzz_qdq_import}, {"idx", fuzz::fuzz_idx},
       {"npy", fuzz::fuzz_npy},                 {"csv", fuzz::fuzz_csv},
+      {"target_json", fuzz::fuzz_target_json},
   };
   return kTargets;
 }
