@@ -11,7 +11,7 @@
 
 namespace tinyopt::testing {
 
-Graph quantized_architecture(const std::string& name, float width) {
+Graph int8_architecture(const std::string& name, float width) {
   ArchOptions a;
   a.width = width;
   a.seed = 1;

@@ -15,7 +15,7 @@ namespace {
 
 TEST(PlanInspect, QuantizedModelsShowTheirArena) {
   testing::TempDir dir;
-  const Graph qdq = testing::quantized_architecture("ds-cnn");
+  const Graph qdq = testing::int8_architecture("ds-cnn");
   save_onnx(qdq, dir.file("q.onnx"));
   const ArenaPlan plan = plan_arena(lower_qdq_graph(load_onnx(dir.file("q.onnx"))));
   const auto r = testing::run_cli("inspect " + dir.file("q.onnx") + " --json");

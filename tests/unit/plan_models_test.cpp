@@ -96,7 +96,7 @@ TEST(PlanModels, BuiltInArchitecturesWithinFivePercentOfTheLowerBound) {
   };
   for (const Arch& a : {Arch{"fmnist-cnn", 1.0f, true}, Arch{"ds-cnn", 1.0f, true}, Arch{"resnet8", 1.0f, true},
                         Arch{"mobilenetv1", 0.25f, false}, Arch{"fc-ae", 1.0f, true}}) {
-    const Graph qdq = testing::quantized_architecture(a.name, a.width);
+    const Graph qdq = testing::int8_architecture(a.name, a.width);
     const IntegerProgram program = lower_qdq_graph(qdq);
     ArenaPlanOptions baseline;
     baseline.in_place = baseline.search_order = baseline.search_placement = false;

@@ -20,7 +20,7 @@ IntegerProgram random_program(uint32_t seed, int steps);
 
 // build_architecture(name, width) quantized int8 by int8_version (cost_model.h: PTQ on noise; the plan
 // depends only on shapes).
-Graph quantized_architecture(const std::string& name, float width = 1.0f);
+Graph int8_architecture(const std::string& name, float width = 1.0f);
 
 // Runs `samples` samples through `program` with every activation and scratch buffer inside one arena at
 // `plan`'s offsets (float boundary tensors in their own buffers), calling the runtime kernels directly.
