@@ -18,7 +18,7 @@ namespace tinyopt {
 namespace {
 
 TEST(TargetCostModel, LayersFollowTheTargetCoefficients) {
-  const Graph qdq = testing::quantized_architecture("ds-cnn");
+  const Graph qdq = testing::int8_architecture("ds-cnn");
   const IntegerProgram program = lower_qdq_graph(qdq);
   const Target m4 = load_target("cortex-m4");
   const nlohmann::json file = nlohmann::json::parse(testing::read_file(testing::source_dir() + "/data/targets/cortex-m4.json"));
@@ -74,7 +74,7 @@ TEST(TargetCostModel, FloatModelsAreEstimatedAsInt8) {
 TEST(TargetCostModel, EstimateVerb) {
   testing::TempDir dir;
   const std::string model = dir.file("q.onnx");
-  save_onnx(testing::quantized_architecture("fc-ae"), model);
+  save_onnx(testing::int8_architecture("fc-ae"), model);
   const auto r = testing::run_cli("estimate " + model + " --target cortex-m4 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
