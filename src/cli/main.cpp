@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_distill_verb(app);
   tinyopt::cli::add_prune_verb(app);
   tinyopt::cli::add_quantize_verb(app);
+  tinyopt::cli::add_codegen_verb(app);
   std::string verbs;
   bool known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {
