@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_prune_verb(app);
   tinyopt::cli::add_quantize_verb(app);
   tinyopt::cli::add_codegen_verb(app);
+  tinyopt::cli::add_emulate_verb(app);
   std::string verbs;
   bool known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {

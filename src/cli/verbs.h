@@ -15,5 +15,6 @@ void add_distill_verb(CLI::App& app);
 void add_prune_verb(CLI::App& app);
 void add_quantize_verb(CLI::App& app);
 void add_codegen_verb(CLI::App& app);
+void add_emulate_verb(CLI::App& app);
 
 }  // namespace tinyopt::cli
