@@ -217,12 +217,32 @@ bench_emu_kernels() {
   "$build/emu_kernels_bench" --json "$results/emulated_kernels.json"
 }
 
+# --- Arm kernel variants vs their references: dsp on Cortex-M4/M7, neon on Pi 4 (A72) / Pi 5 (A76, SDOT) ----
+# The same emulated counts as bench_emu_kernels (plus the Pi 5), condensed by combine_arm_kernels.py into
+# reference vs variant per layer and the MAC-weighted conv + pointwise figure per model (issue 6's goal).
+bench_arm_kernels() {
+  echo "== Arm kernel variants: instructions per MAC, reference vs dsp / neon (qemu, exact counts)"
+  need_binary emu_kernels_bench
+  local dir="$work/arm_kernels"
+  mkdir -p "$dir" "$results"
+  "$build/emu_kernels_bench" --json "$dir/emu_kernels.json" --platforms cortex-m4,cortex-m7,rpi4,rpi5
+  "$python" "$here/combine_arm_kernels.py" "$dir/emu_kernels.json" "$results/emulated_kernels_arm.json"
+}
+
 # --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
 bench_arena() {
   echo "== arena sizes (memory planner)"
   need_binary arena_bench
   mkdir -p "$results"
   "$build/arena_bench" "$results/arena.json"
+}
+
+# --- cost model vs published MLPerf Tiny latencies (no timing; bench/fit_cost_model.py refits offline) ---
+bench_cost_model() {
+  echo "== cost model vs MLPerf Tiny"
+  need_binary cost_model_bench
+  mkdir -p "$results"
+  "$build/cost_model_bench" "$results/cost_model.json"
 }
 
 # --- pruning: accuracy vs MACs for l1 / slimming / taylor, and our L1 + KD vs PyTorch ln_structured ---------
@@ -283,8 +303,10 @@ main() {
   bench_int8
   bench_int8_executor
   bench_emu_kernels
+  bench_arm_kernels
   bench_pruning
   bench_arena
+  bench_cost_model
 }
 
 main

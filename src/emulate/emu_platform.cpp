@@ -30,21 +30,22 @@ EmuPlatform cortex_m(const std::string& name, const std::string& board, std::vec
 
 }  // namespace
 
-std::vector<std::string> emu_platform_names() { return {"cortex-m4", "cortex-m7", "rpi4", "host"}; }
+std::vector<std::string> emu_platform_names() { return {"cortex-m4", "cortex-m7", "rpi4", "rpi5", "host"}; }
 
 EmuPlatform emu_platform(const std::string& name) {
   if (name == "cortex-m4")
     return cortex_m(name, "mps2-an386", {"-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"});
   if (name == "cortex-m7")
     return cortex_m(name, "mps2-an500", {"-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"});
-  if (name == "rpi4") {
+  if (name == "rpi4" || name == "rpi5") {  // Pi 5: Cortex-A76, with the SDOT dot product
+    const std::string cpu = name == "rpi4" ? "cortex-a72" : "cortex-a76";
     EmuPlatform p;
     p.name = name;
     p.kind = EmuKind::kAarch64Linux;
     p.cc = "aarch64-linux-gnu-gcc";
-    p.cflags = {"-mcpu=cortex-a72"};
+    p.cflags = {"-mcpu=" + cpu};
     p.emulator = "qemu-aarch64";
-    p.emulator_args = {"-cpu", "cortex-a72"};
+    p.emulator_args = {"-cpu", cpu};
     p.size_tool = "aarch64-linux-gnu-size";
     return p;
   }

@@ -129,11 +129,11 @@ void fill_from_typed_fields(const TensorProto& proto, Tensor& t) {
   switch (t.dtype()) {
     case DType::kF32:
       check_count(proto.float_data_size(), numel, "float_data");
-      std::memcpy(t.bytes(), proto.float_data().data(), t.nbytes());
+      if (numel != 0) std::memcpy(t.bytes(), proto.float_data().data(), t.nbytes());  // empty: both null
       return;
     case DType::kI64:
       check_count(proto.int64_data_size(), numel, "int64_data");
-      std::memcpy(t.bytes(), proto.int64_data().data(), t.nbytes());
+      if (numel != 0) std::memcpy(t.bytes(), proto.int64_data().data(), t.nbytes());
       return;
     case DType::kI4:  // two nibbles per int32 entry, low nibble first
       check_count(proto.int32_data_size(), (numel + 1) / 2, "int32_data");

@@ -101,6 +101,12 @@ TEST(CodegenCli, GeneratesAProjectAndPrintsJson) {
   EXPECT_GT(j["arena_bytes"].get<int64_t>(), 0);
   EXPECT_TRUE(fs::exists(dir.file("fw/model.c")));
   EXPECT_TRUE(fs::exists(dir.file("fw/manifest.json")));
+  // A built-in target: its cross compiler and flags in the Makefile.
+  const auto m4 = testing::run_cli("codegen " + dir.file("q.onnx") + " --target cortex-m4 -o " + dir.file("m4"));
+  ASSERT_EQ(m4.exit_code, 0) << m4.err;
+  const std::string makefile = testing::read_file(dir.file("m4/Makefile"));
+  EXPECT_NE(makefile.find("CC = arm-none-eabi-gcc"), std::string::npos) << makefile;
+  EXPECT_NE(makefile.find("-mcpu=cortex-m4"), std::string::npos) << makefile;
 }
 
 TEST(CodegenKernelChoice, FirmwareNeverCallsHostOnlyVariants) {

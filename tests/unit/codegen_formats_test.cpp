@@ -122,5 +122,31 @@ TEST(CodegenFormats, ZephyrModule) {
   EXPECT_TRUE(contains(file(r, r.example), "int main(void)"));
 }
 
+// TINYOPT_STEP_BEGIN(i) / TINYOPT_STEP_END(i) wrap every kernel call once, in the order of CodegenResult::steps,
+// when a header named by TINYOPT_HOOKS_HEADER defines them (how `tinyopt emulate` counts per layer).
+TEST(CodegenHooks, StepMacrosWrapEveryKernelCallInOrder) {
+  testing::TempDir dir;
+  const CodegenResult r = generate(dir, CodegenFormat::kMake);
+  testing::write_file(dir.file("hooks.h"),
+                      "extern int hook_log[256], hook_count;\n"
+                      "#define TINYOPT_STEP_BEGIN(i) (hook_log[hook_count++] = (i))\n"
+                      "#define TINYOPT_STEP_END(i) (hook_log[hook_count++] = -1 - (i))\n");
+  testing::write_file(dir.file("main.c"),
+                      "#include <stdio.h>\n#include \"model.h\"\nint hook_log[256], hook_count;\n"
+                      "int main(void) {\n  static int8_t in[TINYOPT_MODEL_INPUT_SIZE], out[TINYOPT_MODEL_OUTPUT_SIZE];\n"
+                      "  int i;\n  if (tinyopt_model_invoke(in, out) != 0) return 1;\n"
+                      "  for (i = 0; i < hook_count; ++i) printf(\"%d \", hook_log[i]);\n  return 0;\n}\n");
+  std::string cmd = "cc -std=c99 -Wall -Wextra -Werror -DTINYOPT_HOOKS_HEADER='\"" + dir.file("hooks.h") + "\"' -I" +
+                    r.dir + " -I" + r.dir + "/runtime/include -o " + dir.file("hooked") + " " + dir.file("main.c");
+  for (const std::string& s : r.sources) cmd += " " + r.dir + "/" + s;
+  const auto c = testing::run_command(cmd + " 2>&1");
+  ASSERT_EQ(c.exit_code, 0) << c.out;
+  const auto run = testing::run_command(dir.file("hooked"));
+  ASSERT_EQ(run.exit_code, 0);
+  std::string want;
+  for (const CodegenStep& s : r.steps) want += std::to_string(s.step) + " " + std::to_string(-1 - s.step) + " ";
+  EXPECT_EQ(run.out, want);
+}
+
 }  // namespace
 }  // namespace tinyopt

@@ -66,6 +66,26 @@ TEST_P(ShrinkEveryArch, ShrunkEqualsMaskedAndIsSmaller) {
   EXPECT_GT(max_relative_difference(orig, ref), 1e-4) << GetParam().name;
 }
 
+// The same through the real selection path: L1 scores, half of every prunable group (per-group ratio,
+// --round-to 4, default minimum widths), as `tinyopt prune --method l1 --ratio 0.5` does before fine-tuning.
+TEST_P(ShrinkEveryArch, L1HalfSelectionEqualsMaskedAndIsSmaller) {
+  const Graph g = randomized_arch(GetParam().name, GetParam().width);
+  const ChannelAnalysis a = analyze_channels(g);
+  PruneTarget t;
+  t.ratio = 0.5;
+  const SelectionResult r = select_channels(g, a, channel_scores(g, a, Criterion::kL1), t);
+  const Graph shrunk = shrink_channels(g, a, r.selection);
+  ASSERT_NO_THROW(verify_graph(shrunk));
+  const ModelSummary before = summarize_model(g), after = summarize_model(shrunk);
+  EXPECT_LT(after.macs, before.macs);
+  EXPECT_LT(after.params, before.params);
+  EXPECT_EQ(after.macs, r.macs);
+  const Tensor x = random_input(g, 2);
+  const Tensor ref = FloatExecutor(mask_channels(g, a, r.selection)).run({x})[0];
+  const Tensor got = FloatExecutor(parse_onnx(serialize_onnx(shrunk), "p.onnx")).run({x})[0];
+  EXPECT_LE(max_relative_difference(ref, got), 1e-5) << GetParam().name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Prune, ShrinkEveryArch,
                          ::testing::Values(ArchCase{"fmnist-cnn", 1.0f}, ArchCase{"fmnist-ds", 1.0f},
                                            ArchCase{"resnet8", 1.0f}, ArchCase{"mobilenetv1", 0.25f},

@@ -17,7 +17,7 @@ namespace tinyopt::emulate {
 enum class EmuKind { kCortexM, kAarch64Linux, kHost };
 
 struct EmuPlatform {
-  std::string name;  // "cortex-m4", "cortex-m7", "rpi4", "host"
+  std::string name;  // "cortex-m4", "cortex-m7", "rpi4", "rpi5", "host"
   EmuKind kind = EmuKind::kHost;
   std::string cc;                          // "arm-none-eabi-gcc", "aarch64-linux-gnu-gcc", "cc"
   std::vector<std::string> cflags;         // CPU / ABI flags, e.g. -mcpu=cortex-m4 -mthumb -mfloat-abi=hard ...
@@ -28,7 +28,7 @@ struct EmuPlatform {
 };
 
 // Built-in platforms: cortex-m4 (qemu mps2-an386), cortex-m7 (mps2-an500), rpi4 (qemu-aarch64 -cpu
-// cortex-a72), host. Throws Error(kUsage) listing the names for any other name.
+// cortex-a72), rpi5 (-cpu cortex-a76, with SDOT), host. Throws Error(kUsage) listing the names for any other name.
 EmuPlatform emu_platform(const std::string& name);
 std::vector<std::string> emu_platform_names();
 
