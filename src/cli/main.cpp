@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_optimize_verb(app);
   tinyopt::cli::add_estimate_verb(app);
   tinyopt::cli::add_targets_verb(app);
+  tinyopt::cli::add_emulate_verb(app);
   std::string verbs;
   bool known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {

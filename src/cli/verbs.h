@@ -19,5 +19,6 @@ void add_redesign_verb(CLI::App& app);
 void add_optimize_verb(CLI::App& app);
 void add_targets_verb(CLI::App& app);
 void add_estimate_verb(CLI::App& app);
+void add_emulate_verb(CLI::App& app);
 
 }  // namespace tinyopt::cli

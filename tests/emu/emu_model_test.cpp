@@ -1,0 +1,81 @@
+// `tinyopt emulate` end to end: the shipped Fashion-MNIST teacher, quantized by `tinyopt quantize`, is
+// generated as C (`tinyopt codegen` inside emulate), built for the emulated Cortex-M4 and Cortex-M7 and
+// aarch64, and run on real test images; every output byte equals the host integer executor's, and the
+// report's instruction counts, per-layer table, flash and RAM are consistent. Plus the verb's errors.
+// Skips per platform when its cross tools are missing.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "emu/emu_test_support.h"
+#include "support/test_support.h"
+
+namespace tinyopt {
+namespace {
+
+using testing::run_cli;
+
+// The teacher quantized once per test binary (int8 weights, 100 calibration images).
+const std::string& quantized_teacher() {
+  static testing::TempDir dir;
+  static std::string path;
+  if (path.empty()) {
+    const std::string out = dir.file("fmnist-cnn.int8.onnx");
+    const auto r = run_cli("quantize '" + testing::source_dir() + "/models/fmnist-cnn.onnx' --data fashion-mnist " +
+                           "--calib 100 --limit 100 -o '" + out + "'");
+    if (r.exit_code != 0) ADD_FAILURE() << r.err;
+    path = out;
+  }
+  return path;
+}
+
+class EmuModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EmuModel, TeacherOutputsAreByteIdenticalToTheHost) {
+  EMU_SKIP_IF_MISSING(emulate::emu_platform(GetParam()));
+  const auto r = run_cli("emulate '" + quantized_teacher() + "' --target " + GetParam() +
+                         " --data fashion-mnist --samples 20 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("target"), GetParam());
+  EXPECT_EQ(j.at("samples"), 20);
+  EXPECT_EQ(j.at("mismatches"), 0) << "device outputs differ from the integer executor";
+  EXPECT_EQ(j.at("reference"), "integer executor");
+  EXPECT_GT(j.at("accuracy").get<double>(), 0.6);
+  const double insns = j.at("instructions_per_inference").get<double>();
+  EXPECT_GT(insns, j.at("macs").get<double>() * 0.5) << "fewer than half an instruction per MAC is implausible";
+  double layer_sum = 0;
+  for (const auto& l : j.at("layers")) layer_sum += l.at("instructions").get<double>();
+  EXPECT_GT(layer_sum, 0.9 * insns);
+  EXPECT_LE(layer_sum, insns);
+  const int64_t flash = j.at("flash_bytes"), weights = j.at("weight_bytes"), ram = j.at("ram_bytes");
+  EXPECT_GT(flash, weights);
+  EXPECT_EQ(j.at("code_overhead_bytes").get<int64_t>(), flash - weights);
+  EXPECT_GE(ram, j.at("arena_bytes").get<int64_t>() + j.at("stack_bytes").get<int64_t>());
+  EXPECT_GT(j.at("stack_bytes").get<int64_t>(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Platforms, EmuModel, ::testing::Values("cortex-m4", "cortex-m7", "rpi4"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
+
+TEST(EmuModelErrors, OneLineAndNonZeroExit) {
+  testing::TempDir dir;
+  const auto unknown = run_cli("emulate '" + quantized_teacher() + "' --target cortex-z9");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err.rfind("tinyopt: error:", 0), 0u) << unknown.err;
+  const auto not_project = run_cli("emulate '" + dir.path().string() + "' --target cortex-m4");
+  EXPECT_EQ(not_project.exit_code, 1);
+  EXPECT_NE(not_project.err.find("manifest.json"), std::string::npos) << not_project.err;
+  const auto float_model = run_cli("emulate '" + testing::source_dir() + "/models/fmnist-cnn.onnx' --target cortex-m4");
+  EXPECT_EQ(float_model.exit_code, 1);
+  EXPECT_EQ(std::count(float_model.err.begin(), float_model.err.end(), '\n'), 1) << float_model.err;
+  EXPECT_TRUE(float_model.out.empty());
+}
+
+}  // namespace
+}  // namespace tinyopt
