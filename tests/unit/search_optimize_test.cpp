@@ -11,6 +11,7 @@
 #include "tinyopt/core/error.h"
 #include "tinyopt/onnx/onnx_io.h"
 #include "tinyopt/search/optimize.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::search {
 namespace {
@@ -145,6 +146,24 @@ TEST_F(SearchOptimize, UnreachableBudgetIsReportedWithTheClosestPoint) {
   ASSERT_TRUE(r.closest);
   EXPECT_NE(r.infeasible.find("accuracy >= 101.00% cannot be met (best reached: "), std::string::npos) << r.infeasible;
   EXPECT_NE(r.infeasible.find("closest achievable point: #"), std::string::npos) << r.infeasible;
+}
+
+TEST_F(SearchOptimize, EstimatesEveryCandidateOnTheTarget) {
+  const Target target = load_target("cortex-m4");
+  options.target = &target;
+  options.finetune_images = 32;
+  const OptimizeResult r = run(tmp.file("out"));
+  for (const Candidate& c : r.candidates) {
+    if (c.duplicate) continue;
+    ASSERT_TRUE(c.metrics.latency_ms && c.metrics.energy_uj && c.metrics.flash_bytes && c.metrics.ram_bytes) << c.spec.label();
+    EXPECT_GT(*c.metrics.latency_ms, 0);
+    EXPECT_GE(*c.metrics.flash_bytes, c.metrics.weight_bytes);  // weights + runtime code
+    bool cycles = false;
+    for (const LayerRow& l : c.layers) cycles = cycles || l.cycles.has_value();
+    EXPECT_TRUE(cycles) << c.spec.label();
+  }
+  // The front now trades accuracy, latency, flash and energy.
+  EXPECT_EQ(r.objectives.names, (std::vector<std::string>{"accuracy", "latency_ms", "flash_bytes", "energy_uj"}));
 }
 
 }  // namespace
