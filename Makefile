@@ -1,15 +1,31 @@
 # Thin wrapper: set-up (Debian packages), configure, build, test. The real build is CMake + Ninja.
 #   make demo        set-up + build + optimize the shipped teacher for a Cortex-M4 (report.html, best.onnx)
-#   make check       set-up + build + all tests but the `slow` label
-#   make check SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
+#   make check       set-up + build + all tests but the `slow` label, then the `unit` and `golden` tests
+#                    again under AddressSanitizer + UndefinedBehaviorSanitizer (build-san), so a memory
+#                    error or undefined behaviour fails the check (and CI, which runs `make check`)
+#   make check SAN=1 only the sanitized pass (build-san: Debug at -O1, ASan + UBSan, leaks detected)
 #   make bench       benchmarks against PyTorch and onnxruntime; JSON in bench/results/
+#   make fuzz        libFuzzer (clang, ASan+UBSan) on every input parser, FUZZ_SECONDS (60) per target;
+#                    execs and coverage in bench/results/fuzz.json, findings in build-fuzz/artifacts/
 SAN ?= 0
+SAN_BUILD ?= build-san
 ifeq ($(SAN),1)
-BUILD ?= build-san
-CMAKE_FLAGS += -DCMAKE_BUILD_TYPE=Debug -DTINYOPT_SANITIZE=ON
+BUILD ?= $(SAN_BUILD)
+# -O1: the sanitized tree builds and runs about twice as fast as at -O0 and ASan still sees every access;
+# -g1 keeps file:line in reports at a fraction of -g's compile time.
+CMAKE_FLAGS += -DCMAKE_BUILD_TYPE=Debug -DTINYOPT_SANITIZE=ON \
+               "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"
+CHECK_TARGETS ?= tests_unit tests_golden
+CHECK_LABELS ?= -L "^(unit|golden)$$"
+# Any report stops the test with a non-zero exit (UBSan is also built with -fno-sanitize-recover).
+TEST_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 else
 BUILD ?= build
 CMAKE_FLAGS += -DCMAKE_BUILD_TYPE=Release
+CHECK_TARGETS ?= all
+CHECK_LABELS ?= -LE slow
+TEST_ENV :=
 endif
 JOBS ?= $(shell nproc)
 TINYOPT := $(BUILD)/tinyopt
@@ -21,7 +37,7 @@ DEMO_BUDGET ?= --max-flash 64KiB --max-ram 32KiB
 DEMO_TIME ?= 240
 DEMO_OUT ?= $(BUILD)/demo/optimize
 
-.PHONY: all deps configure build check demo bench clean
+.PHONY: all deps configure build check demo bench fuzz clean
 all: build
 
 deps:
@@ -35,8 +51,12 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-check: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
+check: configure
+	cmake --build $(BUILD) -j $(JOBS) --target $(CHECK_TARGETS)
+	cd $(BUILD) && $(TEST_ENV) ctest --output-on-failure -j $(JOBS) $(CHECK_LABELS)
+ifneq ($(SAN),1)
+	$(MAKE) --no-print-directory check SAN=1 BUILD=$(SAN_BUILD)
+endif
 
 demo: build $(DEFAULT_MODEL)
 	$(TINYOPT) optimize $(DEFAULT_MODEL) --data fashion-mnist --target $(DEMO_TARGET) $(DEMO_BUDGET) \
@@ -51,5 +71,20 @@ bench: build
 	@scripts/install-deps.sh --peers
 	bench/run.sh $(BUILD)
 
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= onnx_import qdq_import idx npy csv $(if $(wildcard data/targets/*.json),target_json)
+# Seeds come from real files (fuzz/make_seeds.sh), made once with the normal build's CLI.
+$(FUZZ_BUILD)/seeds/.done: fuzz/make_seeds.sh | build
+	fuzz/make_seeds.sh $(FUZZ_BUILD)/seeds $(TINYOPT)
+	touch $@
+
+$(FUZZ_BUILD)/build.ninja: fuzz/CMakeLists.txt CMakeLists.txt | deps
+	cmake -S fuzz -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+
+fuzz: $(FUZZ_BUILD)/build.ninja $(FUZZ_BUILD)/seeds/.done
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) bench/results/fuzz.json $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build $(SAN_BUILD) $(FUZZ_BUILD)

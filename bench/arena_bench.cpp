@@ -6,15 +6,14 @@
 // only on shapes, so the models are the untrained built-ins quantized int8 on random calibration data.
 // Not a timing benchmark.
 #include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "bench_io.h"
 #include "tinyopt/arch/architectures.h"
 #include "tinyopt/exec/integer_program.h"
-#include "tinyopt/passes/quantize.h"
 #include "tinyopt/plan/arena_plan.h"
+#include "tinyopt/target/cost_model.h"
 
 namespace {
 
@@ -24,18 +23,7 @@ Graph quantized(const std::string& name, float width) {
   ArchOptions a;
   a.width = width;
   a.seed = 1;
-  const Graph g = build_architecture(name, a);
-  Shape shape = g.value(g.inputs.at(0)).shape;
-  shape[0] = 4;
-  Dataset calib;
-  calib.x = Tensor(DType::kF32, shape);
-  std::mt19937 rng(7);
-  float* x = calib.x.data<float>();
-  for (int64_t i = 0; i < calib.x.numel(); ++i) x[i] = static_cast<float>(rng() % 1000) / 1000.0f;
-  quant::QuantizeOptions o;
-  o.calibrator = quant::Calibrator::kMinMax;
-  o.bias_correction = false;
-  return quant::quantize_model(g, calib, o).qdq;
+  return int8_version(build_architecture(name, a));
 }
 
 double over(size_t bytes, size_t lb) { return lb ? 100.0 * (static_cast<double>(bytes) / static_cast<double>(lb) - 1.0) : 0.0; }

@@ -237,6 +237,14 @@ bench_arena() {
   "$build/arena_bench" "$results/arena.json"
 }
 
+# --- cost model vs published MLPerf Tiny latencies (no timing; bench/fit_cost_model.py refits offline) ---
+bench_cost_model() {
+  echo "== cost model vs MLPerf Tiny"
+  need_binary cost_model_bench
+  mkdir -p "$results"
+  "$build/cost_model_bench" "$results/cost_model.json"
+}
+
 # --- pruning: accuracy vs MACs for l1 / slimming / taylor, and our L1 + KD vs PyTorch ln_structured ---------
 # The shipped teacher pruned to 5 MAC targets (global threshold, --target-macs) by each criterion, each with
 # the same short KD fine-tune (BENCH_PRUNE_EPOCHS epochs on the first BENCH_PRUNE_LIMIT training images).
@@ -298,6 +306,7 @@ main() {
   bench_arm_kernels
   bench_pruning
   bench_arena
+  bench_cost_model
 }
 
 main

@@ -16,7 +16,7 @@ required=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   gcc-xtensa-lx106
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev libomp-dev
   chromium
 )
 peers=(python3-torch python3-onnx python3-numpy)

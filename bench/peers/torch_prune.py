@@ -60,11 +60,11 @@ def augment(x, gen, pad=2):
     rows = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
     cols = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
     flips = torch.rand(n, generator=gen) < 0.5
-    out = torch.empty_like(x)
-    for i in range(n):
-        img = padded[i, :, rows[i]:rows[i] + h, cols[i]:cols[i] + w]
-        out[i] = torch.flip(img, dims=[2]) if flips[i] else img
-    return out
+    ys = rows[:, None] + torch.arange(h)  # (n, h) source rows of each image's crop
+    xs = cols[:, None] + torch.arange(w)  # (n, w)
+    out = padded[torch.arange(n)[:, None, None, None], torch.arange(x.shape[1])[None, :, None, None],
+                 ys[:, None, :, None], xs[:, None, None, :]]
+    return torch.where(flips[:, None, None, None], out.flip(3), out)
 
 
 def conv_modules_by_onnx_name(model, path):

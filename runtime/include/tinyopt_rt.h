@@ -266,6 +266,26 @@ typedef topt_status topt_quantize_s8_fn(const topt_quantize_params* p, const flo
 typedef topt_status topt_dequantize_s8_fn(const topt_quantize_params* p, const int8_t* input, float* output,
                                           void* scratch);
 
+/* int16-activation families (zero points 0; docs/numerics.md sections 4-5): dwconv2d_s16 as conv2d_s16
+ * (int8 filter, int64 bias); the others as their int8 family with int16 data. add_s16 takes left_shift
+ * <= 15 (topt_add_prepare_s16); global_avgpool2d_s16 takes H * W * 32768 < 2^31. */
+typedef topt_status topt_dwconv2d_s16_fn(const topt_dwconv2d_params* p, const int16_t* input, const int8_t* filter,
+                                         const int64_t* bias, int16_t* output, void* scratch);
+typedef topt_status topt_add_s16_fn(const topt_add_params* p, const int16_t* input1, const int16_t* input2,
+                                    int16_t* output, void* scratch);
+typedef topt_status topt_maxpool2d_s16_fn(const topt_pool2d_params* p, const int16_t* input, int16_t* output,
+                                          void* scratch);
+typedef topt_status topt_avgpool2d_s16_fn(const topt_pool2d_params* p, const int16_t* input, int16_t* output,
+                                          void* scratch);
+typedef topt_status topt_global_avgpool2d_s16_fn(const topt_global_pool_params* p, const int16_t* input,
+                                                 int16_t* output, void* scratch);
+typedef topt_status topt_requantize_s16_s16_fn(const topt_requantize_params* p, const int16_t* input,
+                                              int16_t* output, void* scratch);
+typedef topt_status topt_quantize_s16_fn(const topt_quantize_params* p, const float* input, int16_t* output,
+                                         void* scratch);
+typedef topt_status topt_dequantize_s16_fn(const topt_quantize_params* p, const int16_t* input, float* output,
+                                           void* scratch);
+
 /* Companion function types (supports / scratch_bytes) and the family enumeration, from the family list. */
 #define TOPT_FAMILY(family, params_type)                         \
   typedef int topt_##family##_supports_fn(const params_type* p); \
@@ -300,6 +320,10 @@ topt_status topt_dwconv2d_params_check(const topt_dwconv2d_params* p);
 topt_status topt_dense_params_check(const topt_dense_params* p, topt_act_type act);
 topt_status topt_pool2d_params_check(const topt_pool2d_params* p);
 topt_status topt_quantize_params_check(const topt_quantize_params* p);
+/* int16 activations: the same checks with the int16 range, zero point 0 and int16 accumulation bounds. */
+topt_status topt_dwconv2d_s16_params_check(const topt_dwconv2d_params* p);
+topt_status topt_pool2d_s16_params_check(const topt_pool2d_params* p);
+topt_status topt_quantize_params_check_act(const topt_quantize_params* p, topt_act_type act);
 topt_status topt_requantize_params_check(const topt_requantize_params* p, topt_act_type in, topt_act_type out);
 
 /* Shape classes of specialized variants (p must have passed its check). */
@@ -317,6 +341,8 @@ topt_status topt_quantize_multiplier(double real, int32_t* multiplier, int32_t* 
 topt_status topt_add_prepare(double input1_scale, int32_t input1_zero_point, double input2_scale,
                              int32_t input2_zero_point, double output_scale, int32_t output_zero_point,
                              topt_add_params* p);
+/* As topt_add_prepare for int16 tensors (zero points 0, left shift 15, act range all of int16). */
+topt_status topt_add_prepare_s16(double input1_scale, double input2_scale, double output_scale, topt_add_params* p);
 /* Fills three, six, requant and the zero points of *p; count is left to the caller. */
 topt_status topt_hardswish_prepare(double input_scale, int32_t input_zero_point, double output_scale,
                                    int32_t output_zero_point, topt_hardswish_params* p);

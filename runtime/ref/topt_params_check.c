@@ -65,17 +65,22 @@ topt_status topt_conv2d_params_check(const topt_conv2d_params* p, topt_act_type 
   return channel_quant_check(&p->quant, p->win.output.c, act);
 }
 
-topt_status topt_dwconv2d_params_check(const topt_dwconv2d_params* p) {
+static topt_status dwconv2d_check(const topt_dwconv2d_params* p, topt_act_type act) {
   topt_status st;
   if (p == NULL) return TOPT_ERR_NULL;
   st = window_check(&p->win);
   if (st != TOPT_OK) return st;
   if (p->depth_multiplier < 1 || (int64_t)p->win.input.c * p->depth_multiplier != p->win.output.c)
     return TOPT_ERR_SHAPE;
-  if ((int64_t)p->win.kernel_h * p->win.kernel_w > TOPT_MAX_K_S8) return TOPT_ERR_SHAPE;
+  if ((int64_t)p->win.kernel_h * p->win.kernel_w > (act == TOPT_ACT_S8 ? TOPT_MAX_K_S8 : TOPT_MAX_K_S16))
+    return TOPT_ERR_SHAPE;
   if ((int64_t)p->win.kernel_h * p->win.kernel_w * p->win.output.c > INT32_MAX) return TOPT_ERR_SHAPE;
-  return channel_quant_check(&p->quant, p->win.output.c, TOPT_ACT_S8);
+  return channel_quant_check(&p->quant, p->win.output.c, act);
 }
+
+topt_status topt_dwconv2d_params_check(const topt_dwconv2d_params* p) { return dwconv2d_check(p, TOPT_ACT_S8); }
+
+topt_status topt_dwconv2d_s16_params_check(const topt_dwconv2d_params* p) { return dwconv2d_check(p, TOPT_ACT_S16); }
 
 topt_status topt_dense_params_check(const topt_dense_params* p, topt_act_type act) {
   if (p == NULL) return TOPT_ERR_NULL;
@@ -87,7 +92,7 @@ topt_status topt_dense_params_check(const topt_dense_params* p, topt_act_type ac
   return channel_quant_check(&p->quant, p->out_features, act);
 }
 
-topt_status topt_pool2d_params_check(const topt_pool2d_params* p) {
+static topt_status pool2d_check(const topt_pool2d_params* p, topt_act_type act) {
   topt_status st;
   const topt_window2d* w;
   if (p == NULL) return TOPT_ERR_NULL;
@@ -99,10 +104,15 @@ topt_status topt_pool2d_params_check(const topt_pool2d_params* p) {
   if (w->pad_top >= w->kernel_h || w->pad_left >= w->kernel_w) return TOPT_ERR_SHAPE;
   if ((int64_t)(w->output.h - 1) * w->stride_h - w->pad_top >= w->input.h) return TOPT_ERR_SHAPE;
   if ((int64_t)(w->output.w - 1) * w->stride_w - w->pad_left >= w->input.w) return TOPT_ERR_SHAPE;
-  if ((int64_t)w->kernel_h * w->kernel_w * 255 > INT32_MAX) return TOPT_ERR_SHAPE;
-  if (!act_range_ok(p->act_min, p->act_max, TOPT_ACT_S8)) return TOPT_ERR_QUANT;
+  /* bounds the average pool's int32 sum: 255 per tap for int8 (as before), 32768 for int16 */
+  if ((int64_t)w->kernel_h * w->kernel_w * (act == TOPT_ACT_S8 ? 255 : 32768) > INT32_MAX) return TOPT_ERR_SHAPE;
+  if (!act_range_ok(p->act_min, p->act_max, act)) return TOPT_ERR_QUANT;
   return TOPT_OK;
 }
+
+topt_status topt_pool2d_params_check(const topt_pool2d_params* p) { return pool2d_check(p, TOPT_ACT_S8); }
+
+topt_status topt_pool2d_s16_params_check(const topt_pool2d_params* p) { return pool2d_check(p, TOPT_ACT_S16); }
 
 static int zero_point_ok(int32_t zero_point, topt_act_type act) {
   return act == TOPT_ACT_S8 ? (zero_point >= -128 && zero_point <= 127) : zero_point == 0;

@@ -1,5 +1,5 @@
 /* topt_quantize_multiplier.c: setup-time helpers that turn float scales into the fixed-point parameters
- * of docs/numerics.md (sections 2.4, 5, 7, 8): topt_quantize_multiplier, topt_add_prepare,
+ * of docs/numerics.md (sections 2.4, 5, 7, 8): topt_quantize_multiplier, topt_add_prepare(_s16),
  * topt_hardswish_prepare, topt_softmax_prepare.
  *
  * They run once per layer on the host (quantizer, executor set-up, codegen) or in a device's own setup
@@ -57,11 +57,23 @@ topt_status topt_quantize_multiplier(double real, int32_t* multiplier, int32_t* 
 
 static int zp_ok(int32_t z) { return z >= -128 && z <= 127; }
 
+/* The three multipliers of an add (docs/numerics.md section 5) for a given left shift. */
+static topt_status add_multipliers(double input1_scale, double input2_scale, double output_scale, int32_t left_shift,
+                                   topt_add_params* p) {
+  const double twice_max = 2.0 * (input1_scale > input2_scale ? input1_scale : input2_scale);
+  topt_status st;
+  p->left_shift = left_shift;
+  st = topt_quantize_multiplier(input1_scale / twice_max, &p->input1.multiplier, &p->input1.shift);
+  if (st == TOPT_OK) st = topt_quantize_multiplier(input2_scale / twice_max, &p->input2.multiplier, &p->input2.shift);
+  if (st == TOPT_OK)
+    st = topt_quantize_multiplier(twice_max / ((double)((int32_t)1 << left_shift) * output_scale), &p->output.multiplier,
+                                  &p->output.shift);
+  return st;
+}
+
 topt_status topt_add_prepare(double input1_scale, int32_t input1_zero_point, double input2_scale,
                              int32_t input2_zero_point, double output_scale, int32_t output_zero_point,
                              topt_add_params* p) {
-  double twice_max;
-  topt_status st;
   if (p == NULL) return TOPT_ERR_NULL;
   if (!finite_positive(input1_scale) || !finite_positive(input2_scale) || !finite_positive(output_scale))
     return TOPT_ERR_QUANT;
@@ -69,15 +81,19 @@ topt_status topt_add_prepare(double input1_scale, int32_t input1_zero_point, dou
   p->input1_zero_point = input1_zero_point;
   p->input2_zero_point = input2_zero_point;
   p->output_zero_point = output_zero_point;
-  p->left_shift = 20;
   p->act_min = -128;
   p->act_max = 127;
-  twice_max = 2.0 * (input1_scale > input2_scale ? input1_scale : input2_scale);
-  st = topt_quantize_multiplier(input1_scale / twice_max, &p->input1.multiplier, &p->input1.shift);
-  if (st == TOPT_OK) st = topt_quantize_multiplier(input2_scale / twice_max, &p->input2.multiplier, &p->input2.shift);
-  if (st == TOPT_OK)
-    st = topt_quantize_multiplier(twice_max / (1048576.0 * output_scale), &p->output.multiplier, &p->output.shift);
-  return st;
+  return add_multipliers(input1_scale, input2_scale, output_scale, 20, p);
+}
+
+topt_status topt_add_prepare_s16(double input1_scale, double input2_scale, double output_scale, topt_add_params* p) {
+  if (p == NULL) return TOPT_ERR_NULL;
+  if (!finite_positive(input1_scale) || !finite_positive(input2_scale) || !finite_positive(output_scale))
+    return TOPT_ERR_QUANT;
+  p->input1_zero_point = p->input2_zero_point = p->output_zero_point = 0;
+  p->act_min = -32768;
+  p->act_max = 32767;
+  return add_multipliers(input1_scale, input2_scale, output_scale, 15, p);
 }
 
 topt_status topt_hardswish_prepare(double input_scale, int32_t input_zero_point, double output_scale,

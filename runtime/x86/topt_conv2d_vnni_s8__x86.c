@@ -10,11 +10,16 @@
  * except that constant, which is added with wrap-around int32 lanes: the true result fits int32
  * (docs/numerics.md section 3), so the wrapped sum equals it; summation order is free.
  *
- * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3) a block holds 64 bytes, the
- * quad of each of its 16 channels, so a row's quad broadcast to all lanes gives, after one vpdpbusd, each
- * channel's 4 products summed in its own lane. Rows (im2col of a block of output pixels, or the pixels
- * themselves for 1x1) are u8 with k padded to a multiple of 4 by zeros (facing zero weights).
- * Micro-kernel: 4 rows x 32 channels, 8 accumulators.
+ * Direct convolution (no im2col): each image is copied once into the scratch as u8, zero-point padded
+ * (u = z + 128 around it, as far as the window reaches) and with its channels padded to c4, a multiple of
+ * 4, by zeros (facing zero weights). A row of the implicit matrix product is an output pixel; its k index
+ * runs over taps (ky, kx) and, within a tap, over the c4 channels of the input pixel the tap reads, which
+ * sit contiguously in the padded image, so the micro-kernel reads quads straight from it.
+ * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3, k = tap * c4 + channel) a
+ * block holds 64 bytes, the quad of each of its 16 channels, so a row's quad broadcast to all lanes gives,
+ * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 4 rows x 32
+ * channels, 8 accumulators. The output stage runs 16 channels at a time in AVX-512 when no channel's shift
+ * is > 0 (store_rows_right), else 8 at a time through the AVX2 helpers (store_rows).
  *
  * Weight cache: the scratch starts with a tag naming the filter, bias and multiplier / shift arrays and the
  * shape it was packed for; a call with a scratch whose tag matches skips the packing (the integer executor
@@ -23,16 +28,14 @@
  */
 #if defined(__AVX2__)
 
-#include "tinyopt_rt_window.h"
 #include "topt_x86_internal.h"
 
 #define TOPT_VNNI __attribute__((target("avx2,fma,bmi,bmi2,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
-#define ROWS_PER_BLOCK 64
-#define TAG_MAGIC 0x564E4E49u /* "VNNI" */
+#define TAG_MAGIC 0x44564E4Eu /* "NNVD" */
 
 typedef struct {
   uint32_t magic;
-  int32_t k, channels, input_zero_point;
+  int32_t taps, c4, channels, input_zero_point;
   const void* filter;
   const void* bias;
   const void* multiplier;
@@ -47,13 +50,27 @@ typedef struct {
   int32_t k4, channels, c32;
 } vnni_pack;
 
-static int32_t k_of(const topt_conv2d_params* p) { return p->win.kernel_h * p->win.kernel_w * p->win.input.c; }
+/* The padded u8 image one call works on: c4 channels per pixel, hp x wp pixels, the input at
+ * (pad_top, pad_left). */
+typedef struct {
+  int32_t c4, hp, wp;
+} padded_image;
+
+static padded_image padded_of(const topt_window2d* w) {
+  padded_image g;
+  const int64_t need_h = (int64_t)(w->output.h - 1) * w->stride_h + (int64_t)(w->kernel_h - 1) * w->dilation_h + 1;
+  const int64_t need_w = (int64_t)(w->output.w - 1) * w->stride_w + (int64_t)(w->kernel_w - 1) * w->dilation_w + 1;
+  g.c4 = (w->input.c + 3) & ~3;
+  g.hp = (int32_t)(need_h > (int64_t)w->pad_top + w->input.h ? need_h : (int64_t)w->pad_top + w->input.h);
+  g.wp = (int32_t)(need_w > (int64_t)w->pad_left + w->input.w ? need_w : (int64_t)w->pad_left + w->input.w);
+  return g;
+}
 
 static size_t align64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
-static size_t packed_bytes(int32_t k, int32_t channels) {
-  const size_t c32 = (size_t)((channels + 31) & ~31), k4 = (size_t)((k + 3) & ~3);
-  return align64(sizeof(pack_tag)) + align64(c32 * k4) + 3 * align64(c32 * sizeof(int32_t));
+static size_t packed_bytes(int32_t k4, int32_t channels) {
+  const size_t c32 = (size_t)((channels + 31) & ~31);
+  return align64(sizeof(pack_tag)) + align64(c32 * (size_t)k4) + 3 * align64(c32 * sizeof(int32_t));
 }
 
 static int has_vnni(void) {
@@ -66,14 +83,18 @@ int topt_conv2d_vnni_s8__x86_supports(const topt_conv2d_params* p) {
 }
 
 size_t topt_conv2d_vnni_s8__x86_scratch_bytes(const topt_conv2d_params* p) {
+  padded_image g;
   if (!topt_conv2d_vnni_s8__x86_supports(p)) return 0;
-  return 64 + packed_bytes(k_of(p), p->win.output.c) + (size_t)ROWS_PER_BLOCK * (size_t)((k_of(p) + 3) & ~3);
+  g = padded_of(&p->win);
+  return 64 + packed_bytes(p->win.kernel_h * p->win.kernel_w * g.c4, p->win.output.c) +
+         (size_t)g.hp * (size_t)g.wp * (size_t)g.c4;
 }
 
-/* Packs (channels, k) weights into mem (64-byte aligned) unless mem's tag says it already holds them. */
-static void pack(const int8_t* w, int32_t k, int32_t channels, const int32_t* bias, const topt_channel_quant* q,
-                 uint8_t* mem, vnni_pack* out) {
-  const int32_t c32 = (channels + 31) & ~31, k4 = (k + 3) & ~3;
+/* Packs (channels, taps, cin) weights, each tap's cin channels padded to c4 by zeros, into mem (64-byte
+ * aligned) unless mem's tag says it already holds them. */
+static void pack(const int8_t* w, int32_t taps, int32_t cin, int32_t c4, int32_t channels, const int32_t* bias,
+                 const topt_channel_quant* q, uint8_t* mem, vnni_pack* out) {
+  const int32_t c32 = (channels + 31) & ~31, k4 = taps * c4, k = taps * cin;
   pack_tag tag;
   uint8_t* weights = mem + align64(sizeof(pack_tag));
   int32_t* constant = (int32_t*)(weights + align64((size_t)c32 * (size_t)k4));
@@ -82,7 +103,8 @@ static void pack(const int8_t* w, int32_t k, int32_t channels, const int32_t* bi
   int32_t c, j, i;
   memset(&tag, 0, sizeof tag);
   tag.magic = TAG_MAGIC;
-  tag.k = k;
+  tag.taps = taps;
+  tag.c4 = c4;
   tag.channels = channels;
   tag.input_zero_point = q->input_zero_point;
   tag.filter = w;
@@ -102,8 +124,8 @@ static void pack(const int8_t* w, int32_t k, int32_t channels, const int32_t* bi
     int64_t sum = 0;
     for (j = 0; j < k4 / 4; ++j) {
       for (i = 0; i < 4; ++i) {
-        const int32_t kk = 4 * j + i;
-        const int8_t v = c < channels && kk < k ? w[(size_t)c * (size_t)k + (size_t)kk] : 0;
+        const int32_t kk = 4 * j + i, tap = kk / c4, ic = kk % c4;
+        const int8_t v = c < channels && ic < cin ? w[(size_t)c * (size_t)k + (size_t)tap * (size_t)cin + (size_t)ic] : 0;
         block[(size_t)j * 64 + (size_t)i] = (uint8_t)v;
         sum += v;
       }
@@ -128,22 +150,24 @@ TOPT_VNNI static void to_u8(const int8_t* src, int32_t n, uint8_t* dst) {
   for (; i < n; ++i) dst[i] = (uint8_t)(src[i] ^ 0x80);
 }
 
-/* One im2col row of output pixel (b, oy, ox) in u8, padded taps z + 128, zero-filled to k4. */
-TOPT_VNNI static void im2col_row(const topt_window2d* w, int32_t zero_point, const int8_t* input, int32_t b, int32_t oy,
-                                 int32_t ox, uint8_t* row, int32_t k4) {
-  uint8_t* dst = row;
-  int32_t ky, kx;
-  for (ky = 0; ky < w->kernel_h; ++ky) {
-    for (kx = 0; kx < w->kernel_w; ++kx) {
-      const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx);
-      if (in0 >= 0)
-        to_u8(input + in0, w->input.c, dst);
+/* Image b of the input as the padded u8 image g: input pixels +128, the border z + 128, channels c4 - C
+ * of every pixel 0. */
+TOPT_VNNI static void fill_padded(const topt_window2d* w, int32_t zero_point, const int8_t* input, int32_t b,
+                                  padded_image g, uint8_t* img) {
+  const int32_t cin = w->input.c;
+  int32_t py, px;
+  for (py = 0; py < g.hp; ++py) {
+    const int32_t iy = py - w->pad_top;
+    for (px = 0; px < g.wp; ++px) {
+      const int32_t ix = px - w->pad_left;
+      uint8_t* dst = img + ((size_t)py * (size_t)g.wp + (size_t)px) * (size_t)g.c4;
+      if (iy >= 0 && iy < w->input.h && ix >= 0 && ix < w->input.w)
+        to_u8(input + (((size_t)b * w->input.h + (size_t)iy) * w->input.w + (size_t)ix) * (size_t)cin, cin, dst);
       else
-        memset(dst, zero_point + 128, (size_t)w->input.c);
-      dst += w->input.c;
+        memset(dst, zero_point + 128, (size_t)cin);
+      memset(dst + cin, 0, (size_t)(g.c4 - cin));
     }
   }
-  memset(dst, 0, (size_t)(k4 - (dst - row)));
 }
 
 /* Output stage of channels c .. c+31 of nrows rows, from their int32 sums. Deliberately not compiled for
@@ -173,6 +197,50 @@ __attribute__((noinline)) static void store_rows(const vnni_pack* pk, const topt
   }
 }
 
+/* The output stage of store_rows for 16 channels at once, when no lane's shift is > 0 (the common case):
+ * requantize (SRDHM with M >= 0, then RDBPOT by -shift), clamp to [act_min - zp, act_max - zp], add zp,
+ * narrow to int8 in lane order. Written with AVX-512 intrinsics only (see store_rows). */
+TOPT_VNNI static inline __m128i output_s8x16(__m512i acc, __m512i multiplier, __m512i right, __m512i lo, __m512i hi,
+                                             __m512i zp) {
+  const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
+  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, multiplier), nudge), 31);
+  const __m512i odd = _mm512_slli_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(multiplier, 32)), nudge), 1);
+  const __m512i x = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, odd); /* SRDHM */
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+  const __m512i remainder = _mm512_and_si512(x, mask);
+  const __mmask16 negative = _mm512_cmpgt_epi32_mask(_mm512_setzero_si512(), x);
+  const __m512i threshold = _mm512_mask_add_epi32(_mm512_srli_epi32(mask, 1), negative, _mm512_srli_epi32(mask, 1), one);
+  const __mmask16 round_up = _mm512_cmpgt_epi32_mask(remainder, threshold);
+  const __m512i v = _mm512_mask_add_epi32(_mm512_srav_epi32(x, right), round_up, _mm512_srav_epi32(x, right), one);
+  return _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), zp));
+}
+
+/* store_rows for tiles whose channels all have shift <= 0: 16 channels per step. */
+TOPT_VNNI static void store_rows_right(const vnni_pack* pk, const topt_channel_quant* q, const int32_t* sums,
+                                       int32_t nrows, int32_t c, int8_t* out, int32_t out_stride) {
+  const __m512i lo = _mm512_set1_epi32(q->act_min - q->output_zero_point);
+  const __m512i hi = _mm512_set1_epi32(q->act_max - q->output_zero_point);
+  const __m512i zp = _mm512_set1_epi32(q->output_zero_point);
+  int32_t i, g;
+  for (g = 0; g < 2; ++g) {
+    const int32_t base = c + 16 * g, n = pk->channels - base;
+    const __m512i constant = _mm512_load_si512((const void*)(pk->constant + base));
+    const __m512i multiplier = _mm512_load_si512((const void*)(pk->multiplier + base));
+    const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void*)(pk->shift + base)));
+    if (n <= 0) break;
+    for (i = 0; i < nrows; ++i) {
+      const __m512i acc = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32 + 16 * g)), constant);
+      const __m128i bytes = output_s8x16(acc, multiplier, right, lo, hi, zp);
+      int8_t* dst = out + (size_t)i * (size_t)out_stride + base;
+      if (n >= 16)
+        _mm_storeu_si128((__m128i*)dst, bytes);
+      else
+        _mm_mask_storeu_epi8(dst, (__mmask16)((1u << n) - 1u), bytes);
+    }
+  }
+}
+
 static inline int32_t load_quad(const uint8_t* p) {
   int32_t v;
   memcpy(&v, p, sizeof v);
@@ -181,37 +249,49 @@ static inline int32_t load_quad(const uint8_t* p) {
 
 #define TOPT_DP(acc, x, w) acc = _mm512_dpbusd_epi32(acc, x, w)
 
-TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int left_shifts, const uint8_t* a,
-                           int32_t rows, int8_t* out, int32_t out_stride) {
-  const int32_t k4 = pk->k4, quads = k4 / 4;
+/* Every output pixel of one image: tiles of 4 pixels x 32 channels, each pixel's quads read from the
+ * padded image at (oy * stride_h + ky * dilation_h, ox * stride_w + kx * dilation_w). */
+TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int left_shifts, const topt_window2d* w,
+                           const uint8_t* img, padded_image g, int8_t* out) {
+  const int32_t pixels = w->output.h * w->output.w, out_stride = w->output.c, c4 = g.c4;
   int32_t sums[4 * 32] __attribute__((aligned(64))); /* (row, channel) sums of one 4 x 32 tile */
-  int32_t m, c, j;
-  for (m = 0; m < rows; m += 4) {
-    const int32_t nrows = rows - m < 4 ? rows - m : 4;
-    const uint8_t* r0 = a + (size_t)m * k4;
-    const uint8_t* r1 = nrows > 1 ? r0 + k4 : r0;
-    const uint8_t* r2 = nrows > 2 ? r0 + 2 * (size_t)k4 : r0;
-    const uint8_t* r3 = nrows > 3 ? r0 + 3 * (size_t)k4 : r0;
+  int32_t m, c, i, ky, kx, j;
+  for (m = 0; m < pixels; m += 4) {
+    const int32_t nrows = pixels - m < 4 ? pixels - m : 4;
+    const uint8_t* base[4];
+    for (i = 0; i < 4; ++i) {
+      const int32_t px = m + (i < nrows ? i : 0), oy = px / w->output.w, ox = px % w->output.w;
+      base[i] = img + ((size_t)oy * (size_t)w->stride_h * (size_t)g.wp + (size_t)ox * (size_t)w->stride_w) * (size_t)c4;
+    }
     for (c = 0; c < pk->channels; c += 32) {
-      const uint8_t* b0 = pk->weights + (size_t)c * k4;
-      const uint8_t* b1 = b0 + (size_t)16 * k4;
+      const uint8_t* b0 = pk->weights + (size_t)c * (size_t)pk->k4;
+      const uint8_t* b1 = b0 + (size_t)16 * (size_t)pk->k4;
       __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00;
       __m512i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      for (j = 0; j < quads; ++j) {
-        const __m512i w0 = _mm512_load_si512((const void*)(b0 + 64 * j));
-        const __m512i w1 = _mm512_load_si512((const void*)(b1 + 64 * j));
-        __m512i x = _mm512_set1_epi32(load_quad(r0 + 4 * j));
-        TOPT_DP(a00, x, w0);
-        TOPT_DP(a01, x, w1);
-        x = _mm512_set1_epi32(load_quad(r1 + 4 * j));
-        TOPT_DP(a10, x, w0);
-        TOPT_DP(a11, x, w1);
-        x = _mm512_set1_epi32(load_quad(r2 + 4 * j));
-        TOPT_DP(a20, x, w0);
-        TOPT_DP(a21, x, w1);
-        x = _mm512_set1_epi32(load_quad(r3 + 4 * j));
-        TOPT_DP(a30, x, w0);
-        TOPT_DP(a31, x, w1);
+      for (ky = 0; ky < w->kernel_h; ++ky) {
+        for (kx = 0; kx < w->kernel_w; ++kx) {
+          const size_t off =
+              ((size_t)ky * (size_t)w->dilation_h * (size_t)g.wp + (size_t)kx * (size_t)w->dilation_w) * (size_t)c4;
+          const uint8_t *r0 = base[0] + off, *r1 = base[1] + off, *r2 = base[2] + off, *r3 = base[3] + off;
+          for (j = 0; j < c4; j += 4) {
+            const __m512i w0 = _mm512_load_si512((const void*)b0);
+            const __m512i w1 = _mm512_load_si512((const void*)b1);
+            __m512i x = _mm512_set1_epi32(load_quad(r0 + j));
+            b0 += 64;
+            b1 += 64;
+            TOPT_DP(a00, x, w0);
+            TOPT_DP(a01, x, w1);
+            x = _mm512_set1_epi32(load_quad(r1 + j));
+            TOPT_DP(a10, x, w0);
+            TOPT_DP(a11, x, w1);
+            x = _mm512_set1_epi32(load_quad(r2 + j));
+            TOPT_DP(a20, x, w0);
+            TOPT_DP(a21, x, w1);
+            x = _mm512_set1_epi32(load_quad(r3 + j));
+            TOPT_DP(a30, x, w0);
+            TOPT_DP(a31, x, w1);
+          }
+        }
       }
       _mm512_store_si512((void*)(sums + 0), a00);
       _mm512_store_si512((void*)(sums + 16), a01);
@@ -221,7 +301,10 @@ TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int
       _mm512_store_si512((void*)(sums + 80), a21);
       _mm512_store_si512((void*)(sums + 96), a30);
       _mm512_store_si512((void*)(sums + 112), a31);
-      store_rows(pk, q, left_shifts, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
+      if (left_shifts)
+        store_rows(pk, q, left_shifts, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
+      else
+        store_rows_right(pk, q, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
     }
   }
 }
@@ -229,31 +312,19 @@ TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int
 TOPT_VNNI static void run(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                           int8_t* output, void* scratch) {
   const topt_window2d* w = &p->win;
-  const int32_t k = k_of(p);
-  const int pointwise = topt_conv2d_is_pointwise(p);
+  const padded_image g = padded_of(w);
+  const int32_t taps = w->kernel_h * w->kernel_w;
   const int left_shifts = topt_x86_any_left_shift(p->quant.shift, w->output.c);
+  const size_t per_image = (size_t)w->output.h * (size_t)w->output.w * (size_t)w->output.c;
   uint8_t* mem = (uint8_t*)(((uintptr_t)scratch + 63u) & ~(uintptr_t)63u);
   vnni_pack pk;
-  uint8_t* rows;
-  int32_t per_image, pixels, px0, r;
-  pack(filter, k, w->output.c, bias, &p->quant, mem, &pk);
-  rows = mem + packed_bytes(k, w->output.c);
-  per_image = w->output.h * w->output.w;
-  pixels = w->output.n * per_image;
-  for (px0 = 0; px0 < pixels; px0 += ROWS_PER_BLOCK) {
-    const int32_t count = pixels - px0 < ROWS_PER_BLOCK ? pixels - px0 : ROWS_PER_BLOCK;
-    for (r = 0; r < count; ++r) {
-      const int32_t px = px0 + r;
-      uint8_t* row = rows + (size_t)r * (size_t)pk.k4;
-      if (pointwise) {
-        to_u8(input + (size_t)px * (size_t)k, k, row);
-        memset(row + k, 0, (size_t)(pk.k4 - k));
-      } else {
-        const int32_t b = px / per_image, oy = (px % per_image) / w->output.w, ox = px % w->output.w;
-        im2col_row(w, p->quant.input_zero_point, input, b, oy, ox, row, pk.k4);
-      }
-    }
-    gemm(&pk, &p->quant, left_shifts, rows, count, output + (size_t)px0 * (size_t)w->output.c, w->output.c);
+  uint8_t* img;
+  int32_t b;
+  pack(filter, taps, w->input.c, g.c4, w->output.c, bias, &p->quant, mem, &pk);
+  img = mem + packed_bytes(pk.k4, w->output.c);
+  for (b = 0; b < w->output.n; ++b) {
+    fill_padded(w, p->quant.input_zero_point, input, b, g, img);
+    gemm(&pk, &p->quant, left_shifts, w, img, g, output + (size_t)b * per_image);
   }
 }
 

@@ -13,10 +13,22 @@
 
 namespace {
 
+// One line whatever the message holds: newlines become spaces, other control bytes (a node name with a
+// carriage return or a terminal escape sequence, a NUL) are shown as \xNN, so a hostile file can neither
+// split the line nor drive the user's terminal.
 int fail(int code, const std::string& message) {
-  std::string line = message;
-  for (char& c : line)
-    if (c == '\n') c = ' ';
+  std::string line;
+  for (char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line += ' ';
+    } else if (u < 0x20 || u == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      line += {'\\', 'x', kHex[u >> 4], kHex[u & 0xf]};
+    } else {
+      line += c;
+    }
+  }
   std::fprintf(stderr, "tinyopt: error: %s\n", line.c_str());
   return code;
 }
@@ -35,8 +47,11 @@ int main(int argc, char** argv) {
   tinyopt::cli::add_distill_verb(app);
   tinyopt::cli::add_prune_verb(app);
   tinyopt::cli::add_quantize_verb(app);
+  tinyopt::cli::add_codegen_verb(app);
   tinyopt::cli::add_redesign_verb(app);
   tinyopt::cli::add_optimize_verb(app);
+  tinyopt::cli::add_estimate_verb(app);
+  tinyopt::cli::add_targets_verb(app);
   std::string verbs;
   bool known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {

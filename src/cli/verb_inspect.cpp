@@ -1,15 +1,19 @@
 // `tinyopt inspect MODEL [--compare OTHER] [--json]`: the per-layer cost table of a model, or of two models
-// side by side (layers matched by name: before a redesign or prune, and after).
+// side by side (layers matched by name: before a redesign or prune, and after); for a quantized model also
+// the memory plan of its tensor arena (planned vs naive vs lower bound; docs/memory-planner.md).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/model_file.h"
 #include "cli/verbs.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/core/model_summary.h"
+#include "tinyopt/exec/integer_program.h"
+#include "tinyopt/plan/arena_plan.h"
 
 namespace tinyopt::cli {
 namespace {
@@ -38,6 +42,17 @@ void print_table(const std::string& path, const ModelSummary& s) {
     first = false;
   }
   fmt::print("), peak activations {} bytes (naive sequential schedule)\n", s.peak_activation_bytes);
+}
+
+// The arena plan of a quantized model; nullopt for a float model.
+std::optional<ArenaPlan> arena_plan_of(const Graph& graph) {
+  if (!is_quantized(graph)) return std::nullopt;
+  return plan_arena(lower_qdq_graph(graph));
+}
+
+void print_arena(const ArenaPlan& p) {
+  fmt::print("arena {} bytes (naive {}, lower bound {}; {})\n", p.arena_bytes, p.naive_bytes, p.lower_bound_bytes,
+             p.strategy);
 }
 
 nlohmann::json to_json(const ModelSummary& s) {
@@ -145,8 +160,20 @@ void add_inspect_verb(CLI::App& app) {
       }
       return;
     }
-    if (args->json) fmt::print("{}\n", to_json(s).dump(2));
-    else print_table(args->model, s);
+    const std::optional<ArenaPlan> arena = with_error_context(args->model, [&] { return arena_plan_of(graph); });
+    if (args->json) {
+      nlohmann::json j = to_json(s);
+      if (arena) {
+        j["arena_bytes"] = arena->arena_bytes;
+        j["arena_naive_bytes"] = arena->naive_bytes;
+        j["arena_lower_bound_bytes"] = arena->lower_bound_bytes;
+        j["arena_strategy"] = arena->strategy;
+      }
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      print_table(args->model, s);
+      if (arena) print_arena(*arena);
+    }
   });
 }
 

@@ -14,7 +14,10 @@ void add_train_verb(CLI::App& app);
 void add_distill_verb(CLI::App& app);
 void add_prune_verb(CLI::App& app);
 void add_quantize_verb(CLI::App& app);
+void add_codegen_verb(CLI::App& app);
 void add_redesign_verb(CLI::App& app);
 void add_optimize_verb(CLI::App& app);
+void add_targets_verb(CLI::App& app);
+void add_estimate_verb(CLI::App& app);
 
 }  // namespace tinyopt::cli

@@ -2,6 +2,10 @@
 // on tensor *values* (Reshape's shape, Squeeze axes, Pad pads, ...) need those inputs to be initializers;
 // otherwise inference reports which input must be constant. Executors compute shapes from real tensors
 // and only use this for static analysis (inspect, planning, cost).
+//
+// Hostile sizes: every dim, window attribute and inferred tensor is bounded by Tensor::kMaxTensorBytes
+// (4 GiB, the per-tensor limit allocation enforces), checked before any arithmetic that could overflow,
+// so a model declaring an allocation bomb is refused when it is read (docs/hostile-inputs.md).
 #include "tinyopt/core/shape_inference.h"
 
 #include <algorithm>
@@ -12,6 +16,21 @@
 
 namespace tinyopt {
 namespace {
+
+// Largest dim, element count or window attribute static analysis accepts (2^32): anything larger than
+// the 4 GiB per-tensor limit cannot be a real model, and bounding inputs keeps every product below 2^63.
+constexpr int64_t kMaxExtent = Tensor::kMaxTensorBytes;
+
+// Elements of `s` counting empty dims as 1, or kMaxExtent + 1 once the product passes kMaxExtent.
+int64_t bounded_extent(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    const int64_t f = std::max<int64_t>(d, 1);
+    if (f > kMaxExtent || n > kMaxExtent / f) return kMaxExtent + 1;
+    n *= f;
+  }
+  return n;
+}
 
 struct Ctx {
   const Graph& g;
@@ -67,6 +86,8 @@ std::vector<Shape> conv(const Ctx& c) {
   if (group <= 0 || x[1] % group != 0 || w[1] * group != x[1] || w[0] % group != 0)
     c.fail("input channels " + std::to_string(x[1]) + ", weight " + shape_str(w) + " and group " +
            std::to_string(group) + " are inconsistent");
+  if (c.has_input(2) && c.in(2) != Shape{w[0]})
+    c.fail("bias has shape " + shape_str(c.in(2)) + ", expected [" + std::to_string(w[0]) + "]");
   const WindowGeometry geo = resolve_window(c.n, Shape(x.begin() + 2, x.end()), Shape(w.begin() + 2, w.end()));
   Shape out = {x[0], w[0]};
   out.insert(out.end(), geo.out.begin(), geo.out.end());
@@ -77,9 +98,13 @@ std::vector<Shape> conv_transpose(const Ctx& c) {
   const Shape& x = c.in(0);
   const Shape& w = c.in(1);
   if (x.size() < 3 || w.size() != x.size()) c.fail("bad input/weight ranks");
+  const int64_t group = c.n.attr_int("group", 1);
+  if (group <= 0 || group > kMaxExtent || w[0] != x[1])
+    c.fail("input channels " + std::to_string(x[1]) + ", weight " + shape_str(w) + " and group " +
+           std::to_string(group) + " are inconsistent");
   const TransposeWindowGeometry geo =
       resolve_transpose_window(c.n, Shape(x.begin() + 2, x.end()), Shape(w.begin() + 2, w.end()));
-  Shape out = {x[0], w[1] * c.n.attr_int("group", 1)};
+  Shape out = {x[0], w[1] * group};
   out.insert(out.end(), geo.out.begin(), geo.out.end());
   return {out};
 }
@@ -110,7 +135,11 @@ std::vector<Shape> gemm(const Ctx& c) {
   const int64_t k_a = ta ? a[0] : a[1];
   const int64_t k_b = tb ? b[1] : b[0];
   if (k_a != k_b) c.fail("inner dimensions differ: " + shape_str(a) + " x " + shape_str(b));
-  return {{ta ? a[1] : a[0], tb ? b[0] : b[1]}};
+  const Shape out = {ta ? a[1] : a[0], tb ? b[0] : b[1]};
+  if (c.has_input(2) && c.in(2).size() <= 2 && broadcast(c, out, c.in(2)) != out)
+    c.fail("C has shape " + shape_str(c.in(2)) + ", which does not broadcast to " + shape_str(out));
+  if (c.has_input(2) && c.in(2).size() > 2) c.fail("C has shape " + shape_str(c.in(2)) + ", more than 2 dims");
+  return {out};
 }
 
 std::vector<Shape> matmul(const Ctx& c) {
@@ -171,6 +200,7 @@ std::vector<Shape> reshape(const Ctx& c) {
       if (i >= x.size()) c.fail("shape entry 0 at " + std::to_string(i) + " has no input dimension to copy");
       out[i] = x[i];
     }
+    if (out[i] > kMaxExtent) c.fail("target shape " + shape_str(c.const_ints(1)) + " has an absurd dimension");
     if (out[i] == -1) {
       if (infer >= 0) c.fail("more than one -1 in the target shape");
       infer = static_cast<int>(i);
@@ -230,7 +260,13 @@ std::vector<Shape> transpose(const Ctx& c) {
     for (int64_t i = static_cast<int64_t>(x.size()) - 1; i >= 0; --i) perm.push_back(i);
   if (perm.size() != x.size()) c.fail("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
   Shape out;
-  for (int64_t p : perm) out.push_back(x[static_cast<size_t>(c.norm_axis(p, x.size()))]);
+  std::vector<bool> used(x.size(), false);
+  for (int64_t p : perm) {
+    const auto axis = static_cast<size_t>(c.norm_axis(p, x.size()));
+    if (used[axis]) c.fail("perm " + shape_str(perm) + " is not a permutation (axis " + std::to_string(p) + " repeats)");
+    used[axis] = true;
+    out.push_back(x[axis]);
+  }
   return {out};
 }
 
@@ -257,6 +293,8 @@ std::vector<Shape> pad(const Ctx& c) {
     for (size_t i = 0; i < out.size(); ++i) axes.push_back(static_cast<int64_t>(i));
   }
   if (pads.size() != 2 * axes.size()) c.fail("pads has " + std::to_string(pads.size()) + " entries, expected " + std::to_string(2 * axes.size()));
+  for (int64_t p : pads)
+    if (p < -kMaxExtent || p > kMaxExtent) c.fail("pads " + shape_str(pads) + " holds an absurd value");
   for (size_t i = 0; i < axes.size(); ++i) out[static_cast<size_t>(axes[i])] += pads[i] + pads[i + axes.size()];
   return {out};
 }
@@ -318,6 +356,22 @@ DType output_dtype(const Ctx& c, size_t output_index) {
   }
 }
 
+// Refuses a value whose bytes would pass Tensor::kMaxTensorBytes (dims are known to be >= 0 here).
+void check_tensor_size(const Value& v, const std::string& what) {
+  const int64_t extent = bounded_extent(v.shape);
+  if (extent > kMaxExtent || static_cast<int64_t>(dtype_storage_bytes(v.dtype, extent)) > Tensor::kMaxTensorBytes)
+    throw_bad_input(what + " would be " + std::string(dtype_name(v.dtype)) + shape_str(v.shape) +
+                    ", beyond tinyopt's limit of 4 GiB per tensor");
+}
+
+// Refuses window attributes outside [lo, kMaxExtent] before any arithmetic on them.
+void check_window_attr(const Node& node, const char* name, const std::vector<int64_t>& values, int64_t lo) {
+  for (int64_t v : values)
+    if (v < lo || v > kMaxExtent)
+      throw_bad_input(node.describe() + ": " + name + " " + shape_str(values) + " must be in [" + std::to_string(lo) +
+                      ", 2^32]");
+}
+
 }  // namespace
 
 WindowGeometry resolve_window(const Node& node, const std::vector<int64_t>& in, std::vector<int64_t> kernel) {
@@ -331,6 +385,11 @@ WindowGeometry resolve_window(const Node& node, const std::vector<int64_t>& in, 
   auto pads = node.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
   if (g.strides.size() != sp || g.dilations.size() != sp || pads.size() != 2 * sp)
     fail("strides/dilations/pads do not match " + std::to_string(sp) + " spatial dims");
+  check_window_attr(node, "kernel_shape", g.kernel, 1);
+  check_window_attr(node, "strides", g.strides, 1);
+  check_window_attr(node, "dilations", g.dilations, 1);
+  check_window_attr(node, "pads", pads, 0);
+  check_window_attr(node, "input spatial dims", in, -1);
   const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
   const bool ceil_mode = node.attr_int("ceil_mode", 0) != 0;
   for (size_t i = 0; i < sp; ++i) {
@@ -377,6 +436,13 @@ TransposeWindowGeometry resolve_transpose_window(const Node& node, const std::ve
       pads.size() != 2 * sp || (!out_shape.empty() && out_shape.size() < sp))
     fail("kernel_shape/strides/dilations/output_padding/pads/output_shape do not match " + std::to_string(sp) +
          " spatial dims");
+  check_window_attr(node, "kernel_shape", g.kernel, 1);
+  check_window_attr(node, "strides", g.strides, 1);
+  check_window_attr(node, "dilations", g.dilations, 1);
+  check_window_attr(node, "output_padding", g.output_padding, 0);
+  check_window_attr(node, "pads", pads, 0);
+  check_window_attr(node, "output_shape", out_shape, 1);
+  check_window_attr(node, "input spatial dims", in, -1);
   const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
   if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER" && auto_pad != "VALID")
     fail("unsupported auto_pad '" + auto_pad + "'");
@@ -405,7 +471,24 @@ TransposeWindowGeometry resolve_transpose_window(const Node& node, const std::ve
 
 std::vector<Shape> infer_node_shapes(const Graph& graph, const Node& node) {
   Ctx c{graph, node};
-  return kShapeFns[static_cast<size_t>(node.op)](c);
+  bool inputs_known = true;
+  for (const auto& in : node.inputs) {
+    if (in.empty() || !graph.has_value(in)) continue;
+    const Shape& s = graph.value(in).shape;
+    if (bounded_extent(s) > kMaxExtent)
+      c.fail("input '" + in + "' has shape " + shape_str(s) + ", beyond the 4 GiB per-tensor limit");
+    inputs_known = inputs_known && std::none_of(s.begin(), s.end(), [](int64_t d) { return d < 0; });
+  }
+  std::vector<Shape> shapes = kShapeFns[static_cast<size_t>(node.op)](c);
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const bool negative = std::any_of(shapes[i].begin(), shapes[i].end(), [](int64_t d) { return d < 0; });
+    if (inputs_known && negative)
+      c.fail("output " + std::to_string(i) + " would have shape " + shape_str(shapes[i]) + ", a negative size");
+    if (bounded_extent(shapes[i]) > kMaxExtent)
+      c.fail("output " + std::to_string(i) + " would have shape " + shape_str(shapes[i]) +
+             ", beyond the 4 GiB per-tensor limit");
+  }
+  return shapes;
 }
 
 void infer_shapes(Graph& graph, int64_t batch) {
@@ -414,6 +497,7 @@ void infer_shapes(Graph& graph, int64_t batch) {
     if (!v.shape.empty() && v.shape[0] < 0) v.shape[0] = batch;
     for (int64_t d : v.shape)
       if (d < 0) throw_bad_input("graph input '" + name + "' has unknown dimension in " + shape_str(v.shape) + "; only the batch dimension may be unknown");
+    check_tensor_size(v, "graph input '" + name + "'");
   }
   for (const Node& node : graph.nodes) {
     Ctx c{graph, node};
@@ -426,6 +510,7 @@ void infer_shapes(Graph& graph, int64_t batch) {
       v.name = node.outputs[i];
       v.shape = shapes[i];
       v.dtype = output_dtype(c, i);
+      with_error_context(node.describe(), [&] { check_tensor_size(v, "output '" + v.name + "'"); });
       graph.set_value(std::move(v));
     }
   }

@@ -11,6 +11,7 @@
 
 #include "core/file_bytes.h"
 #include "tinyopt/core/error.h"
+#include "tinyopt/data/dataset.h"
 
 namespace tinyopt {
 namespace {
@@ -130,9 +131,13 @@ CsvData read_csv(const std::string& path, const CsvOptions& options) {
       std::string_view field = row.fields[static_cast<size_t>(c)];
       std::optional<float> v = parse_float(field);
       if (c == label) {
-        if (!v || !(*v >= 0) || *v != std::floor(*v) || *v > 2147483647.0f) {
+        if (!v || !(*v >= 0) || *v != std::floor(*v)) {
           throw_bad_input(
               fmt::format("{}:{}:{}: label '{}' is not a non-negative integer", path, row.line, c + 1, field));
+        }
+        if (*v > static_cast<float>(kMaxLabel)) {
+          throw_bad_input(fmt::format("{}:{}:{}: label '{}' is above tinyopt's limit of {}", path, row.line, c + 1,
+                                      field, kMaxLabel));
         }
         out.y.push_back(static_cast<int32_t>(*v));
       } else {

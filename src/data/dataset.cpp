@@ -57,6 +57,11 @@ Tensor to_samples(const Tensor& raw, const std::string& path) {
   } else if (!detail::visit_element_type(raw.dtype(), [&]<typename T>(T) { cast_to_float<T>(raw, dst); })) {
     throw_bad_input(fmt::format("{}: samples of type {} are not supported", path, dtype_name(raw.dtype())));
   }
+  // NaN or +-inf (or f64 values beyond float's range) would poison training, calibration and accuracy.
+  for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+    if (!std::isfinite(dst[i]))
+      throw_bad_input(fmt::format("{}: sample value {} at index {} is not a finite number", path, dst[i], i));
+  }
   return x;
 }
 
@@ -66,8 +71,11 @@ void append_labels(const Tensor& raw, const std::string& path, std::vector<int32
   const int64_t n = raw.numel();
   for (int64_t i = 0; i < n; ++i) {
     double v = static_cast<double>(s[i]);
-    if (!(v >= 0) || v != std::floor(v) || v > 2147483647.0) {
+    if (!(v >= 0) || v != std::floor(v)) {
       throw_bad_input(fmt::format("{}: label {} at index {} is not a non-negative integer", path, v, i));
+    }
+    if (v > kMaxLabel) {
+      throw_bad_input(fmt::format("{}: label {} at index {} is above tinyopt's limit of {}", path, v, i, kMaxLabel));
     }
     out.push_back(static_cast<int32_t>(v));
   }

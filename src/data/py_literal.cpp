@@ -71,7 +71,7 @@ class Parser {
       if (q != '\'' && q != '"') fail("a quoted key or '}'");
       std::string key = parse_string();
       if (!accept(':')) fail("':'");
-      v.entries.emplace_back(std::move(key), parse_value(depth + 1));
+      v.entries.push_back({std::move(key), parse_value(depth + 1)});
       if (!accept(',')) {
         if (!accept('}')) fail("',' or '}'");
         break;

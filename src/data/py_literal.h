@@ -19,9 +19,15 @@ struct PyLiteral {
   int64_t integer = 0;
   std::string string;
   std::vector<PyLiteral> items;                            // kTuple, kList
-  std::vector<std::pair<std::string, PyLiteral>> entries;  // kDict, in source order
+  struct Entry;  // defined below: a pair<string, PyLiteral> here would need PyLiteral complete (clang)
+  std::vector<Entry> entries;  // kDict, in source order
 
   const PyLiteral* find(std::string_view key) const;  // kDict lookup; nullptr when absent
+};
+
+struct PyLiteral::Entry {
+  std::string key;
+  PyLiteral value;
 };
 
 std::string_view py_kind_name(PyLiteral::Kind kind);  // "dict", "tuple", ...

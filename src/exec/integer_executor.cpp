@@ -135,11 +135,13 @@ void IntegerExecutor::Impl::run_sample(int thread, const std::vector<const float
     const IntTensor& to = prog.tensors[static_cast<size_t>(s.output)];
     const IntTensor& ti = prog.tensors[static_cast<size_t>(s.inputs[0])];
     topt_status st;
-    if (s.family == TOPT_FAMILY_quantize_s8 && to.channels_last && !ti.channels_last) {
+    const bool quantize = s.family == TOPT_FAMILY_quantize_s8 || s.family == TOPT_FAMILY_quantize_s16;
+    const bool dequantize = s.family == TOPT_FAMILY_dequantize_s8 || s.family == TOPT_FAMILY_dequantize_s16;
+    if (quantize && to.channels_last && !ti.channels_last) {
       nchw_to_nhwc(static_cast<const float*>(ins[0]), staging, to.nchw[1], to.nchw[2], to.nchw[3]);
       ins[0] = staging;
       st = exec::call_kernel(s.family, s.run, s.params, ins, n, out, scratch);
-    } else if (s.family == TOPT_FAMILY_dequantize_s8 && ti.channels_last && !to.channels_last) {
+    } else if (dequantize && ti.channels_last && !to.channels_last) {
       st = exec::call_kernel(s.family, s.run, s.params, ins, n, staging, scratch);
       nhwc_to_nchw(staging, static_cast<float*>(out), ti.nchw[1], ti.nchw[2], ti.nchw[3]);
     } else {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "tinyopt/core/error.h"
 
 namespace tinyopt::detail {
@@ -33,8 +35,14 @@ Attribute attribute_from_proto(const AttributeProto& proto, const TensorSource& 
                     proto.name()));
   }
   const auto type = effective_type(proto);
+  // A NaN attribute (alpha, epsilon, ...) silently turns every output into NaN; +-inf stays allowed
+  // (legacy Clip bounds).
+  auto refuse_nan = [&](float v) {
+    if (std::isnan(v)) throw_bad_input(fmt::format("attribute '{}' is NaN", proto.name()));
+  };
   switch (type) {
     case AttributeProto::FLOAT:
+      refuse_nan(proto.f());
       return proto.f();
     case AttributeProto::INT:
       return static_cast<int64_t>(proto.i());
@@ -43,6 +51,7 @@ Attribute attribute_from_proto(const AttributeProto& proto, const TensorSource& 
     case AttributeProto::INTS:
       return std::vector<int64_t>(proto.ints().begin(), proto.ints().end());
     case AttributeProto::FLOATS:
+      for (float v : proto.floats()) refuse_nan(v);
       return std::vector<float>(proto.floats().begin(), proto.floats().end());
     case AttributeProto::TENSOR:
       return with_error_context(fmt::format("attribute '{}'", proto.name()),

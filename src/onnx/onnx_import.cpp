@@ -6,7 +6,8 @@
 //   3. Initializers, then graph inputs that are not initializers, then output declarations.
 //   4. Nodes in file order: Constant nodes become initializers; every other node must be in the
 //      default domain and an OpType; it gets a unique name and is canonicalized (step 1).
-//   5. Shape-dependent canonicalization (step 2), int4 annotations, uint8 QDQ -> int8 (onnx_qdq.h),
+//   5. The verifier (structure), initializer value checks (initializer_checks.h), shape-dependent
+//      canonicalization (step 2), int4 annotations, uint8 QDQ -> int8 (onnx_qdq.h),
 //      shape inference and the verifier.
 // Errors carry "<file>: node '<name>' (op '<op>', opset N): ..." context as they unwind.
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include <sstream>
 
 #include "core/file_bytes.h"
+#include "onnx/initializer_checks.h"
 #include "onnx/onnx_attribute.h"
 #include "onnx/onnx_canonicalize.h"
 #include "onnx/onnx_qdq.h"
@@ -47,6 +49,8 @@ std::string read_protobuf_file(const std::string& path) {
   constexpr uint64_t kMaxBytes = uint64_t{INT32_MAX};
   const detail::FileBytes file = detail::read_file_bytes(path, kMaxBytes);
   if (file.has_more) throw_bad_input(path + ": larger than protobuf's 2 GiB limit");
+  // A cut-off stream's prefix may still parse as a (smaller) model: refuse it here.
+  if (file.gzip_cut_off) throw_bad_input(path + ": truncated: the gzip stream is cut off");
   return std::string(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
 }
 
@@ -156,6 +160,7 @@ class Importer {
     detail::CanonicalizeContext ctx{.graph = graph_, .opset = opset_, .needs_shapes = {}};
     for (int i = 0; i < gp.node_size(); ++i) read_node(gp.node(i), i, ctx);
     verify_graph(graph_);  // structure (arity, dangling names, order) before anything infers shapes
+    detail::check_initializer_values(graph_);  // finite weights, positive Q/DQ scales
     detail::canonicalize_with_shapes(ctx);
     apply_declared_outputs();
     apply_int4_annotation();

@@ -75,7 +75,7 @@ TEST(ExecIntegerAgreement, Int16ActivationsWithInt8Boundaries) {
   TestQuantOptions opts;
   opts.int16_values = {"c1.relu", "c2.relu"};
   Graph g = testing::cnn_model(7);
-  // no int16 max pool kernel: drop the pool (c2 reads c1 directly: 8x8 -> 6x6 -> 216 features)
+  // without the pool (c2 reads c1 directly: 8x8 -> 6x6 -> 216 features)
   for (Node& n : g.nodes)
     if (n.op == OpType::kMaxPool) {
       n.op = OpType::kIdentity;
@@ -90,6 +90,44 @@ TEST(ExecIntegerAgreement, Int16ActivationsWithInt8Boundaries) {
   for (const IntegerStep& s : exec.program().steps) families.insert(family_name(s.family));
   EXPECT_TRUE(families.count("conv2d_s16") && families.count("dense_s16") && families.count("requantize_s8_s16") &&
               families.count("requantize_s16_s8"));
+}
+
+// The families the integer executor lowered `g` (quantized with `opts`) to.
+std::set<std::string> lowered_families(const Graph& g, const TestQuantOptions& opts) {
+  const Graph qdq = testing::quantize_for_test(g, {testing::model_input(g, 8, 1)}, opts);
+  const IntegerExecutor exec(qdq);
+  std::set<std::string> families;
+  for (const IntegerStep& s : exec.program().steps) families.insert(family_name(s.family));
+  return families;
+}
+
+TEST(ExecIntegerAgreement, Int16InputMaxPoolConvDense) {
+  // int16 graph input (quantize_s16), conv_s16, int16 max pool, conv_s16, dense_s16 narrowing to int8
+  TestQuantOptions opts;
+  opts.int16_values = {"x", "c1.relu", "c2.relu"};
+  expect_agreement(testing::cnn_model(8), opts);
+  const std::set<std::string> f = lowered_families(testing::cnn_model(8), opts);
+  for (const char* want : {"quantize_s16", "conv2d_s16", "maxpool2d_s16", "dense_s16"}) EXPECT_TRUE(f.count(want)) << want;
+  EXPECT_FALSE(f.count("quantize_s8"));
+}
+
+TEST(ExecIntegerAgreement, Int16Depthwise) {
+  // pw1 writes int16, depthwise int16 -> int16, pw2 int16 -> int8
+  TestQuantOptions opts;
+  opts.int16_values = {"pw1.clip", "dw.relu"};
+  expect_agreement(testing::mobile_model(9), opts);
+  EXPECT_TRUE(lowered_families(testing::mobile_model(9), opts).count("dwconv2d_s16"));
+}
+
+TEST(ExecIntegerAgreement, Int16AddAveragePoolAndInt16Output) {
+  // int16 input and residual branch: add_s16 (with fused Relu), int16 average pool narrowed to int8 for the
+  // Pad, and an int16 graph output (dequantize_s16)
+  TestQuantOptions opts;
+  opts.int16_values = {"x", "ca.relu", "cb", "sum.relu", "mm"};
+  expect_agreement(testing::residual_model(10), opts);
+  const std::set<std::string> f = lowered_families(testing::residual_model(10), opts);
+  for (const char* want : {"add_s16", "avgpool2d_s16", "requantize_s16_s8", "dequantize_s16"})
+    EXPECT_TRUE(f.count(want)) << want;
 }
 
 TEST(ExecIntegerExecutor, BatchAndThreadsGiveTheSameIntegersAsOneSampleAtATime) {

@@ -2,7 +2,8 @@
 // shared convention of HELPERS.md) survive export -> import unchanged (same nodes, integer initializers,
 // scales and zero points), pass Debian's onnx checker (skipped without python3-onnx), put int16 Q/DQ in
 // the com.microsoft domain and int4 in INT8 storage with the annotation; import reads com.microsoft Q/DQ
-// and rewrites uint8 QDQ into int8 exactly, leaving uint8 graph outputs alone.
+// and rewrites uint8 QDQ into int8 exactly, leaving uint8 graph outputs alone; and re-importing our own
+// export reproduces the integer executor's outputs bit-exactly (the integer tensors, not just the logits).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "tinyopt/arch/architectures.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/exec/float_executor.h"
+#include "tinyopt/exec/integer_executor.h"
 #include "tinyopt/onnx/onnx_io.h"
 
 namespace tinyopt {
@@ -79,6 +81,40 @@ TEST(OnnxQdq, ExportImportReproducesTheQuantizedGraph) {
     testing::expect_same_graph(back, round_trip(back));
     EXPECT_EQ(serialize_onnx(back), serialize_onnx(round_trip(back)));
   }
+}
+
+// The integer tensors the integer executor computes for `g`'s outputs on `x`.
+std::vector<Tensor> integer_outputs(const Graph& g, const Tensor& x) {
+  return IntegerExecutor(g).run_integer({x});
+}
+
+void expect_same_bytes(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].dtype(), b[i].dtype()) << "output " << i;
+    ASSERT_EQ(a[i].shape(), b[i].shape()) << "output " << i;
+    const uint8_t* pa = a[i].bytes();
+    const uint8_t* pb = b[i].bytes();
+    const size_t n = a[i].nbytes();
+    const size_t first_diff = static_cast<size_t>(std::mismatch(pa, pa + n, pb).first - pa);
+    EXPECT_EQ(first_diff, n) << "output " << i << " differs first at byte " << first_diff << " of " << n;
+  }
+}
+
+TEST(OnnxQdq, ReimportedExportRunsBitExactInTheIntegerExecutor) {
+  const Tensor x = calibration_images();
+  for (const QdqCase& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const Graph q = qdq_student(c.options);
+    const std::vector<Tensor> ours = integer_outputs(q, x);
+    ASSERT_EQ(ours.at(0).dtype(), c.options.activation_bits == 16 ? DType::kI16 : DType::kI8);
+    testing::TempDir dir;
+    save_onnx(q, dir.file("student.onnx"));
+    expect_same_bytes(ours, integer_outputs(load_onnx(dir.file("student.onnx")), x));
+  }
+  SCOPED_TRACE("shipped teacher, w8a8");
+  const Graph teacher = testing::quantize_for_test(load_onnx(testing::source_dir() + "/models/fmnist-cnn.onnx"), x);
+  expect_same_bytes(integer_outputs(teacher, x), integer_outputs(round_trip(teacher), x));
 }
 
 TEST(OnnxQdq, Int16ActivationsAreWrittenInTheMicrosoftDomain) {

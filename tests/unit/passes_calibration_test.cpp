@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <sstream>
 
 #include "passes_test_util.h"
+#include "support/test_support.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/passes/calibration.h"
 #include "tinyopt/passes/fold_batch_norm.h"
@@ -122,6 +124,106 @@ TEST(Calibrators, KlThresholdOnKnownHistograms) {
   EXPECT_LT(t, 512);
   // More levels than bins: nothing to clip.
   EXPECT_EQ(quant::kl_threshold_bins(mag, 4096), 2048);
+}
+
+// TensorRT / MXNet entropy calibration written independently in numpy (loops as in MXNet's
+// _get_optimal_threshold, chunks as TensorRT's linspace, eps smoothing on counts): prints the chosen
+// number of bins for each histogram line of argv[1] (levels first, then the counts).
+constexpr const char* kKlReferenceScript = R"PY(
+import sys, numpy as np
+def smooth(p, eps=1e-4):
+    p = p.astype(np.float64).copy(); zero = p == 0
+    if zero.all(): return None
+    p[zero] += eps; p[~zero] -= eps * zero.sum() / (~zero).sum()
+    return p if (p > 0).all() else None
+def threshold_bins(mag, levels):
+    n = len(mag)
+    if levels >= n: return n
+    best, best_i = np.inf, n
+    for i in range(levels, n + 1):
+        p = mag[:i].copy(); p[-1] += mag[i:].sum()
+        q = np.zeros(i)
+        for j in range(levels):
+            a, b = j * i // levels, (j + 1) * i // levels
+            keep = p[a:b] != 0
+            if keep.any(): q[a:b][keep] = mag[a:b].sum() / keep.sum()
+        ps, qs = smooth(p), smooth(q)
+        if ps is None or qs is None: continue
+        ps, qs = ps / ps.sum(), qs / qs.sum()
+        kl = float((ps * np.log(ps / qs)).sum())
+        if kl < best: best, best_i = kl, i
+    return best_i
+for line in open(sys.argv[1]):
+    v = [float(x) for x in line.split()]
+    print(threshold_bins(np.array(v[1:]), int(v[0])))
+)PY";
+
+// Histograms of |x| with 384 bins (small enough for the numpy loops): half-normal, exponential with a far
+// tail, and a two-bump mixture, each from seeded samples.
+std::vector<std::vector<double>> reference_histograms() {
+  std::mt19937 rng(17);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::exponential_distribution<double> expo(1.0);
+  std::vector<std::vector<double>> out;
+  for (int kind = 0; kind < 3; ++kind) {
+    std::vector<double> samples(200000);
+    for (double& x : samples)
+      x = kind == 0 ? std::abs(normal(rng)) : kind == 1 ? expo(rng) : std::abs(normal(rng)) + (rng() % 4 == 0 ? 3.0 : 0.0);
+    const double top = *std::max_element(samples.begin(), samples.end());
+    std::vector<double> h(384, 0.0);
+    for (double x : samples) h[std::min<size_t>(383, static_cast<size_t>(x / top * 384))] += 1;
+    out.push_back(h);
+  }
+  return out;
+}
+
+TEST(Calibrators, KlThresholdMatchesAnIndependentNumpyReference) {
+  if (!testing::python_has("numpy")) GTEST_SKIP() << "/usr/bin/python3 cannot import numpy";
+  testing::TempDir dir;
+  std::string lines;
+  std::vector<std::pair<std::vector<double>, int>> cases;
+  for (const auto& h : reference_histograms())
+    for (int levels : {32, 64}) cases.push_back({h, levels});
+  for (const auto& [h, levels] : cases) {
+    lines += std::to_string(levels);
+    for (double c : h) lines += " " + std::to_string(static_cast<int64_t>(c));
+    lines += "\n";
+  }
+  testing::write_file(dir.file("hists.txt"), lines);
+  testing::write_file(dir.file("kl.py"), kKlReferenceScript);
+  const auto r = testing::run_command("/usr/bin/python3 '" + dir.file("kl.py") + "' '" + dir.file("hists.txt") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream want(r.out);
+  for (const auto& [h, levels] : cases) {
+    int expected = -1;
+    ASSERT_TRUE(want >> expected);
+    EXPECT_EQ(quant::kl_threshold_bins(h, levels), expected) << "levels " << levels;
+  }
+}
+
+TEST(Calibrators, KlLeavesPointMassesOut) {
+  // A ReLU-like exponential density over [0, 8] and, on top, one value repeated many times (the
+  // relu(bias) spike a first conv makes on constant background patches) low in the range. Thresholds
+  // measured with the numpy reference above: 1061 bins smooth, 483 with the spike.
+  quant::ValueHistogram h = quant::ValueHistogram::for_range(0.0f, 8.0f);
+  for (int k = 0; k < quant::ValueHistogram::kBins; ++k)
+    h.counts[static_cast<size_t>(k)] = std::round(20000.0 * std::exp(-k / 100.0));
+  const float smooth_hi = quant::calibrate_range(h, Calibrator::kKl, 8).hi;
+  EXPECT_NEAR(smooth_hi, 1061 * 8.0f / quant::ValueHistogram::kBins, 1e-4f);
+  std::vector<double> spiked = h.counts;
+  spiked[32] *= 10;
+  // TensorRT's search on the raw histogram halves the threshold ...
+  EXPECT_EQ(quant::kl_threshold_bins(spiked, 256), 483);
+  // ... the calibrator flattens the spike and keeps the threshold of the smooth density.
+  const std::vector<double> flat = quant::without_point_masses(spiked);
+  EXPECT_NEAR(flat[32], h.counts[32], 0.05 * h.counts[32]);
+  EXPECT_EQ(flat[33], spiked[33]);
+  h.counts = spiked;
+  EXPECT_NEAR(quant::calibrate_range(h, Calibrator::kKl, 8).hi, smooth_hi, 8.0f * 4 / quant::ValueHistogram::kBins);
+  // A comb of discrete values (every 8th bin, like 8-bit pixels in a 2048-bin histogram) is no spike.
+  std::vector<double> comb(2048, 0.0);
+  for (size_t k = 0; k < comb.size(); k += 8) comb[k] = 100.0 + static_cast<double>(k % 24);
+  EXPECT_EQ(quant::without_point_masses(comb), comb);
 }
 
 TEST(Calibrators, NamesRoundTrip) {

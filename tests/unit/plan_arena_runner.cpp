@@ -6,8 +6,7 @@
 
 #include "exec/integer/runtime_dispatch.h"
 #include "tinyopt/arch/architectures.h"
-#include "tinyopt/passes/quantize.h"
-#include "unit/exec_integer_models.h"
+#include "tinyopt/target/cost_model.h"
 #include "unit/plan_test_programs.h"
 
 namespace tinyopt::testing {
@@ -16,14 +15,7 @@ Graph quantized_architecture(const std::string& name, float width) {
   ArchOptions a;
   a.width = width;
   a.seed = 1;
-  const Graph g = build_architecture(name, a);
-  Dataset calib;
-  calib.x = model_input(g, 4, 7);
-  calib.name = "random";
-  quant::QuantizeOptions o;
-  o.calibrator = quant::Calibrator::kMinMax;
-  o.bias_correction = false;
-  return quant::quantize_model(g, calib, o).qdq;
+  return int8_version(build_architecture(name, a));
 }
 
 namespace {

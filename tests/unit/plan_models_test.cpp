@@ -5,6 +5,7 @@
 // arithmetic).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -59,6 +60,32 @@ TEST(PlanModels, SmallModelsRunFromOneArena) {
     tight.alignment = 1;
     expect_same_as_executor(qdq, tight, name + " (alignment 1)");
   }
+}
+
+// The runner has teeth: a plan that puts the first conv's output over the residual input the add still
+// needs (which the checker also refuses) changes the results.
+TEST(PlanModels, ABrokenPlanChangesTheOutputs) {
+  Dataset calib;
+  const Graph f = testing::residual_model(3);
+  calib.x = testing::model_input(f, 4, 9);
+  quant::QuantizeOptions o;
+  o.calibrator = quant::Calibrator::kMinMax;
+  o.bias_correction = false;
+  const Graph qdq = quant::quantize_model(f, calib, o).qdq;
+  IntegerExecutor ex(qdq);
+  const IntegerProgram& program = ex.program();
+  ArenaPlan plan = plan_arena(program);
+  ASSERT_EQ(program.steps[0].family, TOPT_FAMILY_quantize_s8);
+  ASSERT_EQ(program.steps[1].family, TOPT_FAMILY_conv2d_s8);
+  const int x = program.steps[0].outputs[0], conv_out = program.steps[1].outputs[0];
+  ASSERT_EQ(program.tensors[static_cast<size_t>(x)].bytes(), program.tensors[static_cast<size_t>(conv_out)].bytes());
+  plan.offset[static_cast<size_t>(conv_out)] = plan.offset[static_cast<size_t>(x)];
+  EXPECT_NE(check_arena_plan(program, plan, 16), "");
+  const std::vector<Tensor> inputs = {testing::model_input(qdq, 1, 5)};
+  const std::vector<Tensor> want = ex.run_integer(inputs);
+  const auto got = testing::run_from_arena(program, plan, inputs);
+  const std::vector<uint8_t>& ints = got[0].back();
+  EXPECT_NE(std::memcmp(ints.data(), want.back().bytes(), ints.size()), 0);
 }
 
 TEST(PlanModels, BuiltInArchitecturesWithinFivePercentOfTheLowerBound) {

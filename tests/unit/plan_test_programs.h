@@ -18,8 +18,8 @@ namespace tinyopt::testing {
 // views) reading earlier tensors, a dequantize step of the last one.
 IntegerProgram random_program(uint32_t seed, int steps);
 
-// build_architecture(name, width) quantized int8 with quantize_model on a few random samples (min-max,
-// no bias correction: the plan depends only on shapes).
+// build_architecture(name, width) quantized int8 by int8_version (cost_model.h: PTQ on noise; the plan
+// depends only on shapes).
 Graph quantized_architecture(const std::string& name, float width = 1.0f);
 
 // Runs `samples` samples through `program` with every activation and scratch buffer inside one arena at

@@ -127,6 +127,17 @@ void check_dense_s16(const dense_s16_kernel& k) {
       });
 }
 
+void check_dwconv2d_s16(const dwconv2d_s16_kernel& k) {
+  check_family<int16_t, topt_dwconv2d_params>(
+      k.name, ConvKind::kDepthwise, true, false, &ConvCase::dwconv, k.supports, k.scratch_bytes,
+      [](const ConvCase& c, const topt_dwconv2d_params& p, int16_t* out) {
+        return topt_dwconv2d_s16__ref(&p, c.input16.data(), c.weights.data(), c.bias_s16(), out, nullptr);
+      },
+      [&k](const ConvCase& c, const topt_dwconv2d_params& p, int16_t* out, void* scratch) {
+        return k.run(&p, c.input16.data(), c.weights.data(), c.bias_s16(), out, scratch);
+      });
+}
+
 namespace {
 
 // A valid 3x3 conv case to break one field at a time.

@@ -28,6 +28,7 @@ std::vector<fs::path> ref_sources() {
 
 // Files allowed to use floating point: the graph-boundary kernels and the setup-time helpers.
 const std::set<std::string> kFloatAllowed = {"topt_quantize_s8__ref", "topt_dequantize_s8__ref",
+                                             "topt_quantize_s16__ref", "topt_dequantize_s16__ref",
                                              "topt_quantize_params_check", "topt_quantize_multiplier",
                                              "topt_kernel_registry"};
 

@@ -17,9 +17,10 @@ std::string seed_text(uint32_t seed) { return "seed " + std::to_string(seed); }
 
 // ---- add ---------------------------------------------------------------------------------------------
 
+template <class T>
 struct AddCase {
   topt_add_params p{};
-  std::vector<int8_t> a, b;
+  std::vector<T> a, b;
   uint32_t seed = 0;
   std::string describe() const {
     std::ostringstream os;
@@ -32,40 +33,51 @@ struct AddCase {
   }
 };
 
-std::vector<AddCase> add_cases() {
-  std::vector<AddCase> cases;
+// int8: random zero points, left shift 20 (up to 22 raw); int16: zero points 0, left shift 15 (up to 15 raw).
+template <class T>
+std::vector<AddCase<T>> add_cases() {
+  constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  constexpr bool int8 = lo == -128;
+  std::vector<AddCase<T>> cases;
   for (uint32_t seed = 1; seed <= 40; ++seed) {
     Rng rng(seed);
-    AddCase c;
+    AddCase<T> c;
     c.seed = seed;
-    EXPECT_EQ(topt_add_prepare(log_uniform(rng, 0.005, 0.5), rng.uniform(-128, 127), log_uniform(rng, 0.005, 0.5),
-                               rng.uniform(-128, 127), log_uniform(rng, 0.005, 0.5), rng.uniform(-128, 127), &c.p),
-              TOPT_OK);
+    if (int8) {
+      EXPECT_EQ(topt_add_prepare(log_uniform(rng, 0.005, 0.5), rng.uniform(-128, 127), log_uniform(rng, 0.005, 0.5),
+                                 rng.uniform(-128, 127), log_uniform(rng, 0.005, 0.5), rng.uniform(-128, 127), &c.p),
+                TOPT_OK);
+    } else {
+      EXPECT_EQ(topt_add_prepare_s16(log_uniform(rng, 1e-5, 1e-2), log_uniform(rng, 1e-5, 1e-2),
+                                     log_uniform(rng, 1e-5, 1e-2), &c.p),
+                TOPT_OK);
+    }
     if (rng.chance(0.15)) {  // raw parameters, including a saturating output stage
-      c.p.left_shift = rng.uniform(0, 22);
+      c.p.left_shift = rng.uniform(0, int8 ? 22 : 15);
       c.p.input1 = {rng.uniform(0, INT32_MAX), rng.uniform(-31, 0)};
       c.p.input2 = {rng.uniform(0, INT32_MAX), rng.uniform(-31, 0)};
       c.p.output = {rng.uniform(0, INT32_MAX), rng.uniform(-31, 30)};
     }
-    random_act_range(rng, c.p.output_zero_point, -128, 127, &c.p.act_min, &c.p.act_max);
+    random_act_range(rng, c.p.output_zero_point, lo, hi, &c.p.act_min, &c.p.act_max);
     c.p.count = kCounts[seed % 8];
-    c.a = rng.values<int8_t>(static_cast<size_t>(c.p.count), -128, 127);
-    c.b = rng.values<int8_t>(static_cast<size_t>(c.p.count), -128, 127);
+    c.a = rng.values<T>(static_cast<size_t>(c.p.count), lo, hi);
+    c.b = rng.values<T>(static_cast<size_t>(c.p.count), lo, hi);
     cases.push_back(c);
   }
   return cases;
 }
 
-std::vector<int8_t> naive_add(const AddCase& c) {
+template <class T>
+std::vector<T> naive_add(const AddCase<T>& c) {
   const topt_add_params& p = c.p;
-  std::vector<int8_t> out;
+  std::vector<T> out;
   for (int32_t i = 0; i < p.count; ++i) {
     const int64_t a =
         naive_requant(int64_t{c.a[i] - p.input1_zero_point} * (1 << p.left_shift), p.input1.multiplier, p.input1.shift);
     const int64_t b =
         naive_requant(int64_t{c.b[i] - p.input2_zero_point} * (1 << p.left_shift), p.input2.multiplier, p.input2.shift);
     const int64_t sum = std::clamp<int64_t>(a + b, INT32_MIN, INT32_MAX);
-    out.push_back(static_cast<int8_t>(
+    out.push_back(static_cast<T>(
         naive_output_s8(sum, p.output.multiplier, p.output.shift, p.output_zero_point, p.act_min, p.act_max)));
   }
   return out;
@@ -222,10 +234,11 @@ std::vector<int8_t> naive_softmax(const SoftmaxCase& c) {
 
 // ---- quantize / dequantize ---------------------------------------------------------------------------
 
+template <class T>
 struct QuantizeCase {
   topt_quantize_params p{};
   std::vector<float> f;
-  std::vector<int8_t> q;
+  std::vector<T> q;
   uint32_t seed = 0;
   std::string describe() const {
     return seed_text(seed) + " count " + std::to_string(p.count) + " scale " + std::to_string(p.scale) +
@@ -233,38 +246,45 @@ struct QuantizeCase {
   }
 };
 
-std::vector<QuantizeCase> quantize_cases() {
-  std::vector<QuantizeCase> cases;
+// int8: random zero points, values within +-300 steps; int16: zero point 0, values within +-40000 steps.
+template <class T>
+std::vector<QuantizeCase<T>> quantize_cases() {
+  constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  constexpr bool int8 = lo == -128;
+  const int32_t reach = int8 ? 300 : 40000;
+  std::vector<QuantizeCase<T>> cases;
   for (uint32_t seed = 1; seed <= 20; ++seed) {
     Rng rng(seed * 31);
-    QuantizeCase c;
+    QuantizeCase<T> c;
     c.seed = seed;
     c.p.scale = static_cast<float>(log_uniform(rng, 1e-4, 10));
-    c.p.zero_point = rng.uniform(-128, 127);
+    c.p.zero_point = int8 ? rng.uniform(-128, 127) : 0;
     const float inf = std::numeric_limits<float>::infinity();
     c.f = {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN(), 3.0e38f, -3.0e38f};
-    for (int k = -300; k <= 300; k += 7) {  // exact ties k + 0.5 (in units of scale) and neighbours
+    for (int k = -reach; k <= reach; k += reach / 43) {  // exact ties k + 0.5 (in units of scale) and neighbours
       const float tie = (static_cast<float>(k) + 0.5f) * c.p.scale;
       c.f.insert(c.f.end(), {tie, std::nextafter(tie, inf), std::nextafter(tie, -inf)});
     }
-    while (c.f.size() < 400) c.f.push_back(static_cast<float>(rng.real(-300, 300)) * c.p.scale);
+    while (c.f.size() < 400) c.f.push_back(static_cast<float>(rng.real(-reach, reach)) * c.p.scale);
     c.p.count = static_cast<int32_t>(c.f.size());
-    c.q = rng.values<int8_t>(c.f.size(), -128, 127);
+    c.q = rng.values<T>(c.f.size(), lo, hi);
     cases.push_back(c);
   }
   return cases;
 }
 
-std::vector<int8_t> naive_quantize(const QuantizeCase& c) {
-  std::vector<int8_t> out;
+template <class T>
+std::vector<T> naive_quantize(const QuantizeCase<T>& c) {
+  const double lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  std::vector<T> out;
   for (float x : c.f) {
     const float v = x / c.p.scale;  // the spec's float32 division
     if (std::isnan(v)) {
-      out.push_back(static_cast<int8_t>(c.p.zero_point));
+      out.push_back(static_cast<T>(c.p.zero_point));
       continue;
     }
-    const double r = std::round(std::clamp(static_cast<double>(v), -1000.0, 1000.0)) + c.p.zero_point;
-    out.push_back(static_cast<int8_t>(std::clamp(r, -128.0, 127.0)));
+    const double r = std::round(std::clamp(static_cast<double>(v), -1e6, 1e6)) + c.p.zero_point;
+    out.push_back(static_cast<T>(std::clamp(r, lo, hi)));
   }
   return out;
 }
@@ -276,17 +296,62 @@ std::function<std::string(const C&)> describer() {
 
 }  // namespace
 
-void check_add_s8(const add_s8_kernel& k) {
-  CaseRunner<AddCase, int8_t>{
-      describer<AddCase>(),
-      [](const AddCase& c) { return static_cast<size_t>(c.p.count); },
-      naive_add,
-      [](const AddCase& c, int8_t* out) { return topt_add_s8__ref(&c.p, c.a.data(), c.b.data(), out, nullptr); },
-      [&k](const AddCase& c) { return k.supports(&c.p); },
-      [&k](const AddCase& c) { return k.scratch_bytes(&c.p); },
-      [&k](const AddCase& c, int8_t* out, void* s) { return k.run(&c.p, c.a.data(), c.b.data(), out, s); }}
-      .check(k.name, add_cases());
+namespace {
+
+template <class T, class Kernel, class Ref>
+void check_add(const Kernel& k, Ref ref) {
+  using Case = AddCase<T>;
+  CaseRunner<Case, T>{
+      describer<Case>(),
+      [](const Case& c) { return static_cast<size_t>(c.p.count); },
+      naive_add<T>,
+      [ref](const Case& c, T* out) { return ref(&c.p, c.a.data(), c.b.data(), out, nullptr); },
+      [&k](const Case& c) { return k.supports(&c.p); },
+      [&k](const Case& c) { return k.scratch_bytes(&c.p); },
+      [&k](const Case& c, T* out, void* s) { return k.run(&c.p, c.a.data(), c.b.data(), out, s); }}
+      .check(k.name, add_cases<T>());
 }
+
+template <class T, class Kernel, class Ref>
+void check_quantize(const Kernel& k, Ref ref) {
+  using Case = QuantizeCase<T>;
+  CaseRunner<Case, T>{
+      describer<Case>(),
+      [](const Case& c) { return c.f.size(); },
+      naive_quantize<T>,
+      [ref](const Case& c, T* out) { return ref(&c.p, c.f.data(), out, nullptr); },
+      [&k](const Case& c) { return k.supports(&c.p); },
+      [&k](const Case& c) { return k.scratch_bytes(&c.p); },
+      [&k](const Case& c, T* out, void* s) { return k.run(&c.p, c.f.data(), out, s); }}
+      .check(k.name, quantize_cases<T>());
+}
+
+template <class T, class Kernel, class Ref>
+void check_dequantize(const Kernel& k, Ref ref) {
+  using Case = QuantizeCase<T>;
+  CaseRunner<Case, float>{
+      describer<Case>(),
+      [](const Case& c) { return c.q.size(); },
+      [](const Case& c) {
+        std::vector<float> out;
+        for (T q : c.q) out.push_back(c.p.scale * static_cast<float>(q - c.p.zero_point));
+        return out;
+      },
+      [ref](const Case& c, float* out) { return ref(&c.p, c.q.data(), out, nullptr); },
+      [&k](const Case& c) { return k.supports(&c.p); },
+      [&k](const Case& c) { return k.scratch_bytes(&c.p); },
+      [&k](const Case& c, float* out, void* s) { return k.run(&c.p, c.q.data(), out, s); }}
+      .check(k.name, quantize_cases<T>());
+}
+
+}  // namespace
+
+void check_add_s8(const add_s8_kernel& k) { check_add<int8_t>(k, topt_add_s8__ref); }
+void check_add_s16(const add_s16_kernel& k) { check_add<int16_t>(k, topt_add_s16__ref); }
+void check_quantize_s8(const quantize_s8_kernel& k) { check_quantize<int8_t>(k, topt_quantize_s8__ref); }
+void check_quantize_s16(const quantize_s16_kernel& k) { check_quantize<int16_t>(k, topt_quantize_s16__ref); }
+void check_dequantize_s8(const dequantize_s8_kernel& k) { check_dequantize<int8_t>(k, topt_dequantize_s8__ref); }
+void check_dequantize_s16(const dequantize_s16_kernel& k) { check_dequantize<int16_t>(k, topt_dequantize_s16__ref); }
 
 void check_clamp_s8(const clamp_s8_kernel& k) {
   std::vector<ClampCase> cases;
@@ -336,34 +401,6 @@ void check_softmax_s8(const softmax_s8_kernel& k) {
       [&k](const SoftmaxCase& c) { return k.scratch_bytes(&c.p); },
       [&k](const SoftmaxCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
       .check(k.name, softmax_cases());
-}
-
-void check_quantize_s8(const quantize_s8_kernel& k) {
-  CaseRunner<QuantizeCase, int8_t>{
-      describer<QuantizeCase>(),
-      [](const QuantizeCase& c) { return c.f.size(); },
-      naive_quantize,
-      [](const QuantizeCase& c, int8_t* out) { return topt_quantize_s8__ref(&c.p, c.f.data(), out, nullptr); },
-      [&k](const QuantizeCase& c) { return k.supports(&c.p); },
-      [&k](const QuantizeCase& c) { return k.scratch_bytes(&c.p); },
-      [&k](const QuantizeCase& c, int8_t* out, void* s) { return k.run(&c.p, c.f.data(), out, s); }}
-      .check(k.name, quantize_cases());
-}
-
-void check_dequantize_s8(const dequantize_s8_kernel& k) {
-  CaseRunner<QuantizeCase, float>{
-      describer<QuantizeCase>(),
-      [](const QuantizeCase& c) { return c.q.size(); },
-      [](const QuantizeCase& c) {
-        std::vector<float> out;
-        for (int8_t q : c.q) out.push_back(c.p.scale * static_cast<float>(q - c.p.zero_point));
-        return out;
-      },
-      [](const QuantizeCase& c, float* out) { return topt_dequantize_s8__ref(&c.p, c.q.data(), out, nullptr); },
-      [&k](const QuantizeCase& c) { return k.supports(&c.p); },
-      [&k](const QuantizeCase& c) { return k.scratch_bytes(&c.p); },
-      [&k](const QuantizeCase& c, float* out, void* s) { return k.run(&c.p, c.q.data(), out, s); }}
-      .check(k.name, quantize_cases());
 }
 
 namespace {

@@ -1,6 +1,8 @@
 // Checkers of the pooling and data-movement families (max / average / global average pool, concat, pad;
 // declared in runtime_test_support.h, called per kernel variant by runtime_variants_test.cpp) with their
 // naive models, and the pooling geometry contract.
+#include <limits>
+
 #include "unit/runtime_case_runner.h"
 
 namespace tinyopt::rt_test {
@@ -8,9 +10,10 @@ namespace {
 
 // ---- max / average pool ------------------------------------------------------------------------------
 
+template <class T>
 struct PoolCase {
   topt_pool2d_params p{};
-  std::vector<int8_t> x;
+  std::vector<T> x;
   uint32_t seed = 0;
   size_t output_count() const {
     const topt_dims& o = p.win.output;
@@ -22,11 +25,13 @@ struct PoolCase {
   }
 };
 
-std::vector<PoolCase> pool_cases() {
-  std::vector<PoolCase> cases;
+template <class T>
+std::vector<PoolCase<T>> pool_cases() {
+  constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  std::vector<PoolCase<T>> cases;
   for (uint32_t seed = 1; seed <= 50; ++seed) {
     Rng rng(seed * 3);
-    PoolCase c;
+    PoolCase<T> c;
     c.seed = seed;
     topt_window2d& w = c.p.win;
     w.kernel_h = rng.uniform(1, 4);
@@ -44,18 +49,18 @@ std::vector<PoolCase> pool_cases() {
     const int32_t ow = (w.input.w + w.pad_left + pad_right - w.kernel_w) / w.stride_w + 1;
     if (oh < 1 || ow < 1) continue;  // window larger than the padded input
     w.output = topt_dims{w.input.n, oh, ow, w.input.c};
-    random_act_range(rng, rng.uniform(-128, 127), -128, 127, &c.p.act_min, &c.p.act_max);
-    c.x = rng.values<int8_t>(static_cast<size_t>(w.input.n) * w.input.h * w.input.w * w.input.c, -128, 127);
+    random_act_range(rng, lo == -128 ? rng.uniform(lo, hi) : 0, lo, hi, &c.p.act_min, &c.p.act_max);
+    c.x = rng.values<T>(static_cast<size_t>(w.input.n) * w.input.h * w.input.w * w.input.c, lo, hi);
     cases.push_back(c);
   }
   return cases;
 }
 
 // The valid taps of every output element, in output order.
-template <class Reduce>
-std::vector<int8_t> naive_pool(const PoolCase& c, Reduce reduce) {
+template <class T, class Reduce>
+std::vector<T> naive_pool(const PoolCase<T>& c, Reduce reduce) {
   const topt_window2d& w = c.p.win;
-  std::vector<int8_t> out;
+  std::vector<T> out;
   for (int32_t b = 0; b < w.output.n; ++b)
     for (int32_t oy = 0; oy < w.output.h; ++oy)
       for (int32_t ox = 0; ox < w.output.w; ++ox)
@@ -67,7 +72,7 @@ std::vector<int8_t> naive_pool(const PoolCase& c, Reduce reduce) {
               if (iy >= 0 && iy < w.input.h && ix >= 0 && ix < w.input.w)
                 taps.push_back(c.x[((static_cast<size_t>(b) * w.input.h + iy) * w.input.w + ix) * w.input.c + ch]);
             }
-          out.push_back(static_cast<int8_t>(std::clamp<int32_t>(reduce(taps), c.p.act_min, c.p.act_max)));
+          out.push_back(static_cast<T>(std::clamp<int32_t>(reduce(taps), c.p.act_min, c.p.act_max)));
         }
   return out;
 }
@@ -85,9 +90,10 @@ int32_t rounded_mean(const std::vector<int32_t>& taps) {  // round half away fro
 
 // ---- global average pool -----------------------------------------------------------------------------
 
+template <class T>
 struct GlobalPoolCase {
   topt_global_pool_params p{};
-  std::vector<int8_t> x;
+  std::vector<T> x;
   uint32_t seed = 0;
   std::string describe() const {
     std::ostringstream os;
@@ -211,71 +217,83 @@ std::function<std::string(const C&)> describer() {
   return [](const C& c) { return c.describe(); };
 }
 
-}  // namespace
-
-void check_maxpool2d_s8(const maxpool2d_s8_kernel& k) {
-  CaseRunner<PoolCase, int8_t>{
-      describer<PoolCase>(),
-      [](const PoolCase& c) { return c.output_count(); },
-      [](const PoolCase& c) { return naive_pool(c, max_of); },
-      [](const PoolCase& c, int8_t* out) { return topt_maxpool2d_s8__ref(&c.p, c.x.data(), out, nullptr); },
-      [&k](const PoolCase& c) { return k.supports(&c.p); },
-      [&k](const PoolCase& c) { return k.scratch_bytes(&c.p); },
-      [&k](const PoolCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
-      .check(k.name, pool_cases());
+// A pooling family's checker: `reduce` is the naive model of one window, `ref` the family reference.
+template <class T, class Kernel, class Reduce, class Ref>
+void check_pool(const Kernel& k, Reduce reduce, Ref ref) {
+  using Case = PoolCase<T>;
+  CaseRunner<Case, T>{
+      describer<Case>(),
+      [](const Case& c) { return c.output_count(); },
+      [reduce](const Case& c) { return naive_pool(c, reduce); },
+      [ref](const Case& c, T* out) { return ref(&c.p, c.x.data(), out, nullptr); },
+      [&k](const Case& c) { return k.supports(&c.p); },
+      [&k](const Case& c) { return k.scratch_bytes(&c.p); },
+      [&k](const Case& c, T* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
+      .check(k.name, pool_cases<T>());
 }
 
-void check_avgpool2d_s8(const avgpool2d_s8_kernel& k) {
-  CaseRunner<PoolCase, int8_t>{
-      describer<PoolCase>(),
-      [](const PoolCase& c) { return c.output_count(); },
-      [](const PoolCase& c) { return naive_pool(c, rounded_mean); },
-      [](const PoolCase& c, int8_t* out) { return topt_avgpool2d_s8__ref(&c.p, c.x.data(), out, nullptr); },
-      [&k](const PoolCase& c) { return k.supports(&c.p); },
-      [&k](const PoolCase& c) { return k.scratch_bytes(&c.p); },
-      [&k](const PoolCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
-      .check(k.name, pool_cases());
-}
-
-void check_global_avgpool2d_s8(const global_avgpool2d_s8_kernel& k) {
-  std::vector<GlobalPoolCase> cases;
+// Global average pool cases: int8 with random zero points, int16 with zero points 0 (docs/numerics.md).
+template <class T>
+std::vector<GlobalPoolCase<T>> global_pool_cases() {
+  constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+  constexpr bool int8 = lo == -128;
+  std::vector<GlobalPoolCase<T>> cases;
   for (uint32_t seed = 1; seed <= 30; ++seed) {
     Rng rng(seed * 11);
-    GlobalPoolCase c;
+    GlobalPoolCase<T> c;
     c.seed = seed;
     c.p.input = topt_dims{rng.uniform(1, 3), rng.uniform(1, 26), rng.uniform(1, 9), rng.uniform(1, 70)};
-    c.p.input_zero_point = rng.uniform(-128, 127);
-    c.p.output_zero_point = rng.uniform(-128, 127);
+    c.p.input_zero_point = int8 ? rng.uniform(lo, hi) : 0;
+    c.p.output_zero_point = int8 ? rng.uniform(lo, hi) : 0;
     const double s_in = rng.real(0.01, 0.2), s_out = rng.real(0.01, 0.2);
     EXPECT_EQ(topt_quantize_multiplier(s_in / (s_out * c.p.input.h * c.p.input.w), &c.p.requant.multiplier,
                                        &c.p.requant.shift),
               TOPT_OK);
-    random_act_range(rng, c.p.output_zero_point, -128, 127, &c.p.act_min, &c.p.act_max);
-    c.x = rng.values<int8_t>(static_cast<size_t>(c.p.input.n) * c.p.input.h * c.p.input.w * c.p.input.c, -128, 127);
+    random_act_range(rng, c.p.output_zero_point, lo, hi, &c.p.act_min, &c.p.act_max);
+    c.x = rng.values<T>(static_cast<size_t>(c.p.input.n) * c.p.input.h * c.p.input.w * c.p.input.c, lo, hi);
     cases.push_back(c);
   }
-  CaseRunner<GlobalPoolCase, int8_t>{
-      describer<GlobalPoolCase>(),
-      [](const GlobalPoolCase& c) { return static_cast<size_t>(c.p.input.n) * c.p.input.c; },
-      [](const GlobalPoolCase& c) {
-        std::vector<int8_t> out;
+  return cases;
+}
+
+template <class T, class Kernel, class Ref>
+void check_global_pool(const Kernel& k, Ref ref) {
+  using Case = GlobalPoolCase<T>;
+  CaseRunner<Case, T>{
+      describer<Case>(),
+      [](const Case& c) { return static_cast<size_t>(c.p.input.n) * c.p.input.c; },
+      [](const Case& c) {
+        std::vector<T> out;
         const size_t hw = static_cast<size_t>(c.p.input.h) * c.p.input.w;
         for (int32_t b = 0; b < c.p.input.n; ++b)
           for (int32_t ch = 0; ch < c.p.input.c; ++ch) {
             int64_t acc = 0;
             for (size_t i = 0; i < hw; ++i) acc += c.x[(b * hw + i) * c.p.input.c + ch] - c.p.input_zero_point;
-            out.push_back(static_cast<int8_t>(naive_output_s8(acc, c.p.requant.multiplier, c.p.requant.shift,
-                                                              c.p.output_zero_point, c.p.act_min, c.p.act_max)));
+            out.push_back(static_cast<T>(naive_output_s8(acc, c.p.requant.multiplier, c.p.requant.shift,
+                                                         c.p.output_zero_point, c.p.act_min, c.p.act_max)));
           }
         return out;
       },
-      [](const GlobalPoolCase& c, int8_t* out) {
-        return topt_global_avgpool2d_s8__ref(&c.p, c.x.data(), out, nullptr);
-      },
-      [&k](const GlobalPoolCase& c) { return k.supports(&c.p); },
-      [&k](const GlobalPoolCase& c) { return k.scratch_bytes(&c.p); },
-      [&k](const GlobalPoolCase& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
-      .check(k.name, cases);
+      [ref](const Case& c, T* out) { return ref(&c.p, c.x.data(), out, nullptr); },
+      [&k](const Case& c) { return k.supports(&c.p); },
+      [&k](const Case& c) { return k.scratch_bytes(&c.p); },
+      [&k](const Case& c, T* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
+      .check(k.name, global_pool_cases<T>());
+}
+
+}  // namespace
+
+void check_maxpool2d_s8(const maxpool2d_s8_kernel& k) { check_pool<int8_t>(k, max_of, topt_maxpool2d_s8__ref); }
+void check_avgpool2d_s8(const avgpool2d_s8_kernel& k) { check_pool<int8_t>(k, rounded_mean, topt_avgpool2d_s8__ref); }
+void check_maxpool2d_s16(const maxpool2d_s16_kernel& k) { check_pool<int16_t>(k, max_of, topt_maxpool2d_s16__ref); }
+void check_avgpool2d_s16(const avgpool2d_s16_kernel& k) {
+  check_pool<int16_t>(k, rounded_mean, topt_avgpool2d_s16__ref);
+}
+void check_global_avgpool2d_s8(const global_avgpool2d_s8_kernel& k) {
+  check_global_pool<int8_t>(k, topt_global_avgpool2d_s8__ref);
+}
+void check_global_avgpool2d_s16(const global_avgpool2d_s16_kernel& k) {
+  check_global_pool<int16_t>(k, topt_global_avgpool2d_s16__ref);
 }
 
 void check_concat_s8(const concat_s8_kernel& k) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "unit/runtime_case_runner.h"
@@ -27,21 +28,23 @@ struct RequantizeCase {
   }
 };
 
-// Random cases: real multipliers around the typical int8 <-> int16 ratios (x256 and /256), some extreme.
-template <class In>
-std::vector<RequantizeCase<In>> requantize_cases(bool to_int16) {
+// Random cases: real multipliers around the typical ratios (int8 -> int16 x128, int16 -> int8 /128, int16
+// -> int16 about x1), some extreme. The int8 side has a random zero point, the int16 side zero point 0.
+template <class In, class Out>
+std::vector<RequantizeCase<In>> requantize_cases() {
   constexpr int32_t kCounts[] = {1, 3, 7, 16, 31, 64, 100, 257};
+  constexpr int32_t in_lo = std::numeric_limits<In>::min(), in_hi = std::numeric_limits<In>::max();
+  constexpr int32_t out_lo = std::numeric_limits<Out>::min(), out_hi = std::numeric_limits<Out>::max();
+  const double ratio = in_lo == out_lo ? 1.0 : (in_lo == -128 ? 128.0 : 1.0 / 128.0);
   std::vector<RequantizeCase<In>> cases;
   for (uint32_t seed = 1; seed <= 24; ++seed) {
     Rng rng(seed);
     RequantizeCase<In> c;
     c.seed = seed;
     c.p.count = kCounts[seed % 8];
-    const int32_t in_lo = to_int16 ? -128 : -32768, in_hi = to_int16 ? 127 : 32767;
-    const int32_t out_lo = to_int16 ? -32768 : -128, out_hi = to_int16 ? 32767 : 127;
-    c.p.input_zero_point = to_int16 ? rng.uniform(-128, 127) : 0;
-    c.p.output_zero_point = to_int16 ? 0 : rng.uniform(-128, 127);
-    const ChannelRequant r = random_channel_requant(rng, 1, 1.0, to_int16 ? 128.0 : 1.0 / 128.0, 30);
+    c.p.input_zero_point = in_lo == -128 ? rng.uniform(-128, 127) : 0;
+    c.p.output_zero_point = out_lo == -128 ? rng.uniform(-128, 127) : 0;
+    const ChannelRequant r = random_channel_requant(rng, 1, 1.0, ratio, 30);
     c.p.requant = {r.multiplier[0], r.shift[0]};
     if (seed % 6 == 0) c.p.requant = {1 << 30, 1};  // x1.0: the executor's exact widening
     random_act_range(rng, c.p.output_zero_point, out_lo, out_hi, &c.p.act_min, &c.p.act_max);
@@ -74,7 +77,7 @@ void check_requantize_s8_s16(const requantize_s8_s16_kernel& k) {
       [&k](const Case& c) { return k.supports(&c.p); },
       [&k](const Case& c) { return k.scratch_bytes(&c.p); },
       [&k](const Case& c, int16_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
-      .check(k.name, requantize_cases<int8_t>(true));
+      .check(k.name, requantize_cases<int8_t, int16_t>());
 }
 
 void check_requantize_s16_s8(const requantize_s16_s8_kernel& k) {
@@ -87,7 +90,20 @@ void check_requantize_s16_s8(const requantize_s16_s8_kernel& k) {
       [&k](const Case& c) { return k.supports(&c.p); },
       [&k](const Case& c) { return k.scratch_bytes(&c.p); },
       [&k](const Case& c, int8_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
-      .check(k.name, requantize_cases<int16_t>(false));
+      .check(k.name, requantize_cases<int16_t, int8_t>());
+}
+
+void check_requantize_s16_s16(const requantize_s16_s16_kernel& k) {
+  using Case = RequantizeCase<int16_t>;
+  CaseRunner<Case, int16_t>{
+      [](const Case& c) { return c.describe(); },
+      [](const Case& c) { return static_cast<size_t>(c.p.count); },
+      naive_requantize<int16_t, int16_t>,
+      [](const Case& c, int16_t* out) { return topt_requantize_s16_s16__ref(&c.p, c.x.data(), out, nullptr); },
+      [&k](const Case& c) { return k.supports(&c.p); },
+      [&k](const Case& c) { return k.scratch_bytes(&c.p); },
+      [&k](const Case& c, int16_t* out, void* s) { return k.run(&c.p, c.x.data(), out, s); }}
+      .check(k.name, requantize_cases<int16_t, int16_t>());
 }
 
 namespace {

@@ -29,6 +29,9 @@ const char* split_name(Split split);  // "train", "test"
 
 // Where the Debian package dataset-fashion-mnist installs its IDX files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+// Labels must be below this (2^20 classes): a larger label is a corrupt or hostile file, and the class
+// count it implies would size per-class buffers (docs/hostile-inputs.md).
+inline constexpr int32_t kMaxLabel = (1 << 20) - 1;
 
 // Loads a dataset from a `--data` spec:
 //   "fashion-mnist"   the built-in Fashion-MNIST (Debian package dataset-fashion-mnist), 10 classes

@@ -13,7 +13,8 @@
 //               histogram: clipping error of the bins outside plus step^2 / 12 for the non-zero values inside.
 //   kl          TensorRT's entropy calibration: the threshold t (a bin edge) minimizing KL(P || Q) between the
 //               clipped histogram P of |x| and its quantization Q to 2^bits levels (2^(bits-1) for signed
-//               values), exact zeros left out; range [0, t] or [-t, t] cut to [min, max].
+//               values), point masses left out (exact zeros, and spikes: without_point_masses); range
+//               [0, t] or [-t, t] cut to [min, max].
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,12 @@ Range calibrate_range(const ValueHistogram& h, Calibrator c, int bits, double pe
 // The kl calibrator's core: the number of bins i in [levels, size] of a histogram of magnitudes (bin 0
 // starting at 0) whose threshold (the upper edge of bin i - 1) minimizes KL(P || Q) for `levels` levels.
 int kl_threshold_bins(const std::vector<double>& magnitudes, int levels);
+
+// The histogram the kl calibrator searches: `counts` with every point mass on a continuous background
+// flattened to the median of its neighbours (a bin holding more than 4x the median of the non-empty bins
+// among its 16 neighbours, when at least 12 of them are non-empty; combs of discrete values, whose
+// neighbours are mostly empty, are left alone). The zeros are already apart (ValueHistogram::zeros).
+std::vector<double> without_point_masses(const std::vector<double>& counts);
 
 struct CalibrationOptions {
   int64_t batch = 50;     // samples per run_all (run_all keeps every intermediate value of the batch)

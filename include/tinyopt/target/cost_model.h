@@ -61,6 +61,12 @@ std::string preferred_variant(const Target& target);
 // Estimate of a lowered quantized program.
 Estimate estimate_program(const IntegerProgram& program, const Target& target);
 
+// The float model quantized int8 (PTQ, min-max, no bias correction) on two samples of uniform noise in
+// [0, 1): what estimate_model estimates for a float model. For shape-only uses (estimates, memory plans,
+// benchmarks of them), never for accuracy. Throws Error(kBadInput) unless the model has one input of
+// known shape (batch aside).
+Graph int8_version(const Graph& float_model);
+
 // Estimate of a model: a quantized (QDQ) graph is lowered and estimated; a float graph is estimated as its
 // int8 version (same shapes, int8 weights and activations; a note says so) without running any data.
 // Throws Error(kBadInput) naming the node when the graph cannot be lowered.

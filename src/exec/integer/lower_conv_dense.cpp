@@ -113,9 +113,6 @@ void finish_layer(LoweringContext& c, const Node& n, const ActView& x, const Lay
   const IntTensor xt = c.program.tensors.at(static_cast<size_t>(x.tensor));
   const OutputChain chain = c.output_chain(n, true);
   const bool s16 = xt.dtype == DType::kI16 || chain.dtype == DType::kI16;
-  if (s16 && layer.depthwise)
-    c.fail(n, "depthwise convolution with int16 activations has no integer kernel in tinyopt's runtime "
-              "(int16 activations: Conv with group 1, Gemm, MatMul); quantize this layer's activations to int8");
   const size_t channels = w.scale.size();
   IntegerStep step;
   step.multiplier.resize(channels);
@@ -219,7 +216,7 @@ void lower_conv(LoweringContext& c, const Node& n) {
   if (depthwise) {
     layer.family_s8 = TOPT_FAMILY_dwconv2d_s8;
     layer.family_s8w4 = TOPT_FAMILY_dwconv2d_s8w4;
-    layer.family_s16 = TOPT_FAMILY_dwconv2d_s8;  // rejected in finish_layer
+    layer.family_s16 = TOPT_FAMILY_dwconv2d_s16;
     topt_dwconv2d_params p{};
     p.win = win;
     p.depth_multiplier = static_cast<int32_t>(O / C);

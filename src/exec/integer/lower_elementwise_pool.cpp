@@ -17,14 +17,16 @@ namespace {
 const IntTensor& int8_input(const LoweringContext& c, const Node& n, const ActView& x) {
   const IntTensor& t = c.program.tensors.at(static_cast<size_t>(x.tensor));
   if (t.dtype != DType::kI8)
-    c.fail(n, fmt::format("{} with int16 activations has no integer kernel in tinyopt's runtime (int16: Conv, Gemm, "
-                          "MatMul); quantize its input to int8",
+    c.fail(n, fmt::format("{} with int16 activations has no integer kernel in tinyopt's runtime (int16: Conv, "
+                          "depthwise Conv, Gemm, MatMul, Add, pooling, global average pooling); quantize its input "
+                          "to int8",
                           op_name(n.op)));
   return t;
 }
 
+// An int8 or int16 (N, C, H, W) input stored channels-last.
 const IntTensor& spatial_input(const LoweringContext& c, const Node& n, const ActView& x) {
-  const IntTensor& t = int8_input(c, n, x);
+  const IntTensor& t = c.program.tensors.at(static_cast<size_t>(x.tensor));
   if (!t.channels_last || t.shape.size() != 4)
     c.fail(n, "the integer kernel takes (N, C, H, W) input; input has shape " + shape_str(t.shape));
   return t;
@@ -34,9 +36,9 @@ const IntTensor& spatial_input(const LoweringContext& c, const Node& n, const Ac
 // requantize into the chain's tensor.
 int same_quant_output(LoweringContext& c, const Node& n, const IntTensor& in, const OutputChain& chain,
                       bool* needs_requantize) {
-  *needs_requantize = chain.dtype != DType::kI8 || chain.scale != in.scale || chain.zero_point != in.zero_point;
+  *needs_requantize = chain.dtype != in.dtype || chain.scale != in.scale || chain.zero_point != in.zero_point;
   if (!*needs_requantize) return c.chain_output(chain);
-  return c.add_activation(c.temp_name(n, "out"), DType::kI8, c.shape_of(n.outputs[0]), in.scale, in.zero_point);
+  return c.add_activation(c.temp_name(n, "out"), in.dtype, c.shape_of(n.outputs[0]), in.scale, in.zero_point);
 }
 
 void finish_same_quant(LoweringContext& c, const Node& n, int out, const OutputChain& chain, bool needs_requantize) {
@@ -57,25 +59,63 @@ void step_from(LoweringContext& c, const Node& n, const OutputChain& chain, topt
   c.add_step(std::move(step), {&n, chain.activation, chain.quantize});
 }
 
+// `t` as int16 at its own scale: itself, or an exact widening of int8 (docs/numerics.md section 5).
+int as_int16(LoweringContext& c, const Node& n, int t, const std::string& what) {
+  const IntTensor& s = c.program.tensors.at(static_cast<size_t>(t));
+  if (s.dtype == DType::kI16) return t;
+  return c.convert(t, DType::kI16, s.scale, 0, -32768, 32767, c.temp_name(n, what), n);
+}
+
+// Where an int16 kernel writes a chain's result: the chain's tensor when it is int16, else an int16
+// temporary at the chain's scale that narrow_to_chain() then narrows exactly (zero point and clamp).
+int int16_output(LoweringContext& c, const Node& n, const OutputChain& chain, int32_t* act_min, int32_t* act_max) {
+  if (chain.dtype == DType::kI16) {
+    *act_min = chain.act_min;
+    *act_max = chain.act_max;
+    return c.chain_output(chain);
+  }
+  *act_min = -32768;
+  *act_max = 32767;
+  return c.add_activation(c.temp_name(n, "int16_output"), DType::kI16, c.shape_of(chain.value), chain.scale, 0);
+}
+
+void narrow_to_chain(LoweringContext& c, const Node& n, int out, const OutputChain& chain) {
+  if (chain.dtype == DType::kI16) return;
+  c.int_value[chain.value] =
+      c.convert(out, DType::kI8, chain.scale, chain.zero_point, chain.act_min, chain.act_max, chain.value, n);
+}
+
 }  // namespace
 
 void lower_add(LoweringContext& c, const Node& n) {
   const ActView a = c.activation_input(n, 0), b = c.activation_input(n, 1);
-  const IntTensor& ta = int8_input(c, n, a);
-  const IntTensor& tb = int8_input(c, n, b);
+  const IntTensor& ta = c.program.tensors.at(static_cast<size_t>(a.tensor));
+  const IntTensor& tb = c.program.tensors.at(static_cast<size_t>(b.tensor));
   if (ta.shape != tb.shape || ta.channels_last != tb.channels_last || ta.nchw != tb.nchw)
     c.fail(n, "integer Add takes two tensors of the same shape (no broadcasting); inputs have " + shape_str(ta.shape) +
                   " and " + shape_str(tb.shape));
+  const int32_t count = static_cast<int32_t>(ta.numel());
+  const bool s8 = ta.dtype == DType::kI8 && tb.dtype == DType::kI8;  // (ta, tb die when tensors are added)
   const OutputChain chain = c.output_chain(n, true);
-  if (chain.dtype != DType::kI8) c.fail(n, "Add with an int16 output has no integer kernel");
   topt_add_params p{};
-  if (topt_add_prepare(a.scale, a.zero_point, b.scale, b.zero_point, chain.scale, chain.zero_point, &p) != TOPT_OK)
+  if (s8 && chain.dtype == DType::kI8) {
+    if (topt_add_prepare(a.scale, a.zero_point, b.scale, b.zero_point, chain.scale, chain.zero_point, &p) != TOPT_OK)
+      c.fail(n, "input / output scales out of the add kernel's range");
+    p.count = count;
+    p.act_min = chain.act_min;
+    p.act_max = chain.act_max;
+    step_from(c, n, chain, TOPT_FAMILY_add_s8, p, {a.tensor, b.tensor}, c.chain_output(chain));
+    return;
+  }
+  // int16 on either side: both inputs as int16 at their own scales, an int16 add, the result narrowed
+  // exactly when the output is int8.
+  const int ia = as_int16(c, n, a.tensor, "int16_input1"), ib = as_int16(c, n, b.tensor, "int16_input2");
+  if (topt_add_prepare_s16(a.scale, b.scale, chain.scale, &p) != TOPT_OK)
     c.fail(n, "input / output scales out of the add kernel's range");
-  p.count = static_cast<int32_t>(ta.numel());
-  p.act_min = chain.act_min;
-  p.act_max = chain.act_max;
-  const int ia = a.tensor, ib = b.tensor;
-  step_from(c, n, chain, TOPT_FAMILY_add_s8, p, {ia, ib}, c.chain_output(chain));
+  p.count = count;
+  const int out = int16_output(c, n, chain, &p.act_min, &p.act_max);
+  step_from(c, n, chain, TOPT_FAMILY_add_s16, p, {ia, ib}, out);
+  narrow_to_chain(c, n, out, chain);
 }
 
 void lower_pool(LoweringContext& c, const Node& n) {
@@ -106,11 +146,13 @@ void lower_pool(LoweringContext& c, const Node& n) {
   bool requantize = false;
   const int out = same_quant_output(c, n, in, chain, &requantize);
   // the fused clamp in the input's units (same as the output's when no requantize follows)
-  p.act_min = -128;
-  p.act_max = 127;
-  if (chain.activation != nullptr) c.activation_range(*chain.activation, in.scale, in.zero_point, DType::kI8, &p.act_min, &p.act_max);
-  step_from(c, n, chain, n.op == OpType::kMaxPool ? TOPT_FAMILY_maxpool2d_s8 : TOPT_FAMILY_avgpool2d_s8, p,
-            {x.tensor}, out);
+  const bool s16 = in.dtype == DType::kI16;
+  p.act_min = s16 ? -32768 : -128;
+  p.act_max = s16 ? 32767 : 127;
+  if (chain.activation != nullptr) c.activation_range(*chain.activation, in.scale, in.zero_point, in.dtype, &p.act_min, &p.act_max);
+  const topt_family family = n.op == OpType::kMaxPool ? (s16 ? TOPT_FAMILY_maxpool2d_s16 : TOPT_FAMILY_maxpool2d_s8)
+                                                      : (s16 ? TOPT_FAMILY_avgpool2d_s16 : TOPT_FAMILY_avgpool2d_s8);
+  step_from(c, n, chain, family, p, {x.tensor}, out);
   finish_same_quant(c, n, out, chain, requantize);
 }
 
@@ -125,21 +167,25 @@ void lower_global_pool(LoweringContext& c, const Node& n) {
       c.fail(n, "ReduceMean has an integer kernel only over the spatial axes (2, 3) of (N, C, H, W) data");
   }
   const OutputChain chain = c.output_chain(n, true);
-  if (chain.dtype != DType::kI8) c.fail(n, "global average pooling with an int16 output has no integer kernel");
+  // int16 on either side: the input as int16 at its own scale, an int16 mean, narrowed exactly when the
+  // output is int8
+  const bool s16 = in.dtype == DType::kI16 || chain.dtype == DType::kI16;
   topt_global_pool_params p{};
   p.input = {1, static_cast<int32_t>(in.shape[2]), static_cast<int32_t>(in.shape[3]), static_cast<int32_t>(in.shape[1])};
-  p.input_zero_point = in.zero_point;
-  p.output_zero_point = chain.zero_point;
+  p.input_zero_point = s16 ? 0 : in.zero_point;
+  p.output_zero_point = s16 ? 0 : chain.zero_point;
   p.requant = quantize_multiplier(c, n, static_cast<double>(in.scale) /
                                             (static_cast<double>(chain.scale) * static_cast<double>(in.shape[2] * in.shape[3])));
   p.act_min = chain.act_min;
   p.act_max = chain.act_max;
-  const int out = c.chain_output(chain);
+  const int input = s16 ? as_int16(c, n, x.tensor, "int16_input") : x.tensor;
+  const int out = s16 ? int16_output(c, n, chain, &p.act_min, &p.act_max) : c.chain_output(chain);
   // (1, C, 1, 1) and (1, C) store the same bytes in NCHW and NHWC order
   IntTensor& o = c.program.tensors[static_cast<size_t>(out)];
   o.channels_last = o.shape.size() == 4;
   o.nchw = o.channels_last ? o.shape : Shape{};
-  step_from(c, n, chain, TOPT_FAMILY_global_avgpool2d_s8, p, {x.tensor}, out);
+  step_from(c, n, chain, s16 ? TOPT_FAMILY_global_avgpool2d_s16 : TOPT_FAMILY_global_avgpool2d_s8, p, {input}, out);
+  if (s16) narrow_to_chain(c, n, out, chain);
 }
 
 void lower_concat(LoweringContext& c, const Node& n) {
@@ -192,6 +238,7 @@ void lower_concat(LoweringContext& c, const Node& n) {
 void lower_pad(LoweringContext& c, const Node& n) {
   const ActView x = c.activation_input(n, 0);
   const IntTensor in = spatial_input(c, n, x);
+  int8_input(c, n, x);
   if (n.attr_string("mode", "constant") != "constant") c.fail(n, "only constant padding has an integer kernel");
   if (c.has_input(n, 3)) c.fail(n, "Pad with explicit axes has no integer kernel");
   const std::vector<int64_t> pads = c.int_list_input(n, 1);

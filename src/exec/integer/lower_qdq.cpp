@@ -46,8 +46,6 @@ void lower_graph_input_quantize(LoweringContext& c, const Node& q) {
   int32_t zp;
   DType dtype;
   c.quantize_params(q, &scale, &zp, &dtype);
-  if (dtype != DType::kI8)
-    c.fail(q, "graph input '" + name + "' is quantized to int16; the integer executor quantizes inputs to int8");
   int in = -1;
   for (size_t i = 0; i < c.program.tensors.size(); ++i)
     if (c.program.tensors[i].kind == IntTensorKind::kInput && c.program.tensors[i].name == name) in = static_cast<int>(i);
@@ -61,10 +59,10 @@ void lower_graph_input_quantize(LoweringContext& c, const Node& q) {
     c.program.tensors.push_back(t);
     in = static_cast<int>(c.program.tensors.size()) - 1;
   }
-  const int out = c.add_activation(q.outputs.at(0), DType::kI8, c.shape_of(q.outputs[0]), scale, zp);
+  const int out = c.add_activation(q.outputs.at(0), dtype, c.shape_of(q.outputs[0]), scale, zp);
   c.int_value[q.outputs[0]] = out;
   IntegerStep step;
-  step.family = TOPT_FAMILY_quantize_s8;
+  step.family = dtype == DType::kI16 ? TOPT_FAMILY_quantize_s16 : TOPT_FAMILY_quantize_s8;
   topt_quantize_params p{};
   p.count = static_cast<int32_t>(c.program.tensors[static_cast<size_t>(out)].numel());
   p.scale = scale;
@@ -184,8 +182,6 @@ void lower_graph_output(LoweringContext& c, const std::string& name) {
                     "model's outputs dequantized (QDQ convention)");
   const Node& dq = c.graph.nodes[static_cast<size_t>(p)];
   const IntTensor src = c.program.tensors.at(static_cast<size_t>(fv->second.tensor));
-  if (src.dtype != DType::kI8)
-    c.fail(dq, "dequantizing an int16 graph output has no integer kernel; quantize the last layer's output to int8");
   IntTensor t;
   t.name = name;
   t.kind = IntTensorKind::kOutput;
@@ -194,7 +190,7 @@ void lower_graph_output(LoweringContext& c, const std::string& name) {
   c.program.tensors.push_back(t);
   const int out = static_cast<int>(c.program.tensors.size()) - 1;
   IntegerStep step;
-  step.family = TOPT_FAMILY_dequantize_s8;
+  step.family = src.dtype == DType::kI16 ? TOPT_FAMILY_dequantize_s16 : TOPT_FAMILY_dequantize_s8;
   topt_quantize_params q{};
   q.count = static_cast<int32_t>(src.numel());
   q.scale = fv->second.scale;

@@ -289,7 +289,7 @@ int LoweringContext::convert(int src, DType dtype, float scale, int32_t zero_poi
     step.input_zero_points = {s.zero_point};
     step.input_requant = {r};
     step.params = p;
-  } else if (s.dtype != dtype) {
+  } else {
     topt_requantize_params p{};
     p.count = static_cast<int32_t>(s.numel());
     p.input_zero_point = s.zero_point;
@@ -297,10 +297,10 @@ int LoweringContext::convert(int src, DType dtype, float scale, int32_t zero_poi
     p.requant = r;
     p.act_min = act_min;
     p.act_max = act_max;
-    step.family = s.dtype == DType::kI8 ? TOPT_FAMILY_requantize_s8_s16 : TOPT_FAMILY_requantize_s16_s8;
+    step.family = s.dtype == DType::kI8   ? TOPT_FAMILY_requantize_s8_s16
+                  : dtype == DType::kI8   ? TOPT_FAMILY_requantize_s16_s8
+                                          : TOPT_FAMILY_requantize_s16_s16;
     step.params = p;
-  } else {
-    fail(node, "int16 -> int16 requantization has no integer kernel; give both tensors the same scale");
   }
   const bool s8_to_s8 = step.family == TOPT_FAMILY_concat_s8;
   add_step(std::move(step), {&node});
@@ -337,8 +337,18 @@ int LoweringContext::requantize_into(int src, const OutputChain& chain, const No
       o.alias_of = src;
     } else if (chain.dtype == DType::kI8) {
       add_clamp(src, out, chain.act_min, chain.act_max, node);
-    } else {
-      fail(node, "a standalone int16 clamp has no integer kernel; fuse the activation into the layer before it");
+    } else {  // int16: a x1.0 requantization (exact) that clamps
+      IntegerStep step;
+      topt_requantize_params p{};
+      p.count = static_cast<int32_t>(program.tensors.at(static_cast<size_t>(src)).numel());
+      p.requant = {1 << 30, 1};
+      p.act_min = chain.act_min;
+      p.act_max = chain.act_max;
+      step.family = TOPT_FAMILY_requantize_s16_s16;
+      step.params = p;
+      step.inputs = {src};
+      step.outputs = {out};
+      add_step(std::move(step), {&node});
     }
   } else {
     out = convert(src, chain.dtype, chain.scale, chain.zero_point, chain.act_min, chain.act_max, chain.value, node);

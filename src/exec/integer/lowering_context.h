@@ -84,7 +84,7 @@ class LoweringContext {
   // The tensor `chain` writes: a new activation named after the QuantizeLinear output.
   int chain_output(const OutputChain& chain);
   // Makes `src` appear in the output's quantization (scale, zero point, dtype), adding a requantize step
-  // (int8 -> int8 as a one-input concat, int8 <-> int16 by the requantize kernels) unless they agree.
+  // (int8 -> int8 as a one-input concat, otherwise a requantize kernel) unless they agree.
   int requantize_into(int src, const OutputChain& chain, const Node& node);
   // Writes a copy of `src` (int8 or int16) converted to `dtype` at scale `scale`, zero point 0 for int16.
   int convert(int src, DType dtype, float scale, int32_t zero_point, int32_t act_min, int32_t act_max,

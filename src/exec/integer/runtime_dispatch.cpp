@@ -70,6 +70,17 @@ topt_status call_kernel(topt_family family, topt_any_fn run, const StepParams& p
     TOPT_CALL(requantize_s16_s8, topt_requantize_params, in<int16_t>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(quantize_s8, topt_quantize_params, in<float>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(dequantize_s8, topt_quantize_params, in<int8_t>(inputs, n, 0), static_cast<float*>(output))
+    TOPT_CALL(dwconv2d_s16, topt_dwconv2d_params, in<int16_t>(inputs, n, 0), in<int8_t>(inputs, n, 1),
+              in<int64_t>(inputs, n, 2), static_cast<int16_t*>(output))
+    TOPT_CALL(add_s16, topt_add_params, in<int16_t>(inputs, n, 0), in<int16_t>(inputs, n, 1),
+              static_cast<int16_t*>(output))
+    TOPT_CALL(maxpool2d_s16, topt_pool2d_params, in<int16_t>(inputs, n, 0), static_cast<int16_t*>(output))
+    TOPT_CALL(avgpool2d_s16, topt_pool2d_params, in<int16_t>(inputs, n, 0), static_cast<int16_t*>(output))
+    TOPT_CALL(global_avgpool2d_s16, topt_global_pool_params, in<int16_t>(inputs, n, 0),
+              static_cast<int16_t*>(output))
+    TOPT_CALL(requantize_s16_s16, topt_requantize_params, in<int16_t>(inputs, n, 0), static_cast<int16_t*>(output))
+    TOPT_CALL(quantize_s16, topt_quantize_params, in<float>(inputs, n, 0), static_cast<int16_t*>(output))
+    TOPT_CALL(dequantize_s16, topt_quantize_params, in<int16_t>(inputs, n, 0), static_cast<float*>(output))
     case TOPT_FAMILY_COUNT: break;
   }
 #undef TOPT_CALL

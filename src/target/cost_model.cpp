@@ -1,0 +1,138 @@
+// estimate_program / estimate_model (include/tinyopt/target/cost_model.h).
+//
+// Flash and RAM beyond weights and arena are estimates, not measurements (the emulate verb measures them
+// with arm-none-eabi-size; its figures should replace these constants when they land):
+//  - code: kBaseCodeBytes (invoke, boundary quantize/dequantize, startup glue) + kKernelCodeBytes per
+//    distinct kernel used + kStepCodeBytes per step (the call with its constant params struct) + the
+//    per-channel requantization arrays (multiplier and shift, 8 bytes per output channel) in flash;
+//  - stack: kStackBytes (our kernels keep small fixed locals; the emulation harness's default stack is
+//    8 KiB, EMULATION.md section 2).
+#include "tinyopt/target/cost_model.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <random>
+#include <set>
+
+#include "tinyopt/core/error.h"
+#include "tinyopt/passes/quantize.h"
+#include "tinyopt/plan/arena_plan.h"
+
+namespace tinyopt {
+namespace {
+
+constexpr int64_t kBaseCodeBytes = 1536;
+constexpr int64_t kKernelCodeBytes = 1024;
+constexpr int64_t kStepCodeBytes = 64;
+constexpr int64_t kStackBytes = 2048;
+
+// The family, or its shape class when the runtime has a specialized kernel row for it.
+std::string kernel_class(const IntegerStep& step) {
+  if (step.family == TOPT_FAMILY_conv2d_s8) {
+    const auto* p = std::get_if<topt_conv2d_params>(&step.params);
+    if (p && topt_conv2d_is_pointwise(p)) return "conv2d_1x1_s8";
+  }
+  return family_name(step.family);
+}
+
+int64_t activation_bytes(const IntegerProgram& program, const IntegerStep& step) {
+  int64_t bytes = 0;
+  auto add = [&](int id) {
+    const IntTensor& t = program.tensors[static_cast<size_t>(program.storage_of(id))];
+    if (t.kind != IntTensorKind::kConstant) bytes += static_cast<int64_t>(t.bytes());
+  };
+  for (int id : step.inputs) add(id);
+  for (int id : step.outputs) add(id);
+  return bytes;
+}
+
+int64_t requant_bytes(const IntegerStep& step) {
+  return static_cast<int64_t>((step.multiplier.size() + step.shift.size()) * sizeof(int32_t));
+}
+
+}  // namespace
+
+bool Estimate::fits_flash() const { return target_flash_bytes <= 0 || flash_bytes <= target_flash_bytes; }
+bool Estimate::fits_ram() const { return target_ram_bytes <= 0 || ram_bytes <= target_ram_bytes; }
+
+std::string preferred_variant(const Target& target) {
+  if (target.has("dsp")) return "dsp";
+  if (target.has("neon")) return "neon";
+  return "ref";
+}
+
+Estimate estimate_program(const IntegerProgram& program, const Target& target) {
+  Estimate e;
+  e.target = target.name;
+  e.target_flash_bytes = target.flash_bytes;
+  e.target_ram_bytes = target.ram_bytes;
+  const std::string variant = preferred_variant(target);
+  std::set<std::string> kernels;
+  int64_t requant = 0;
+  for (const IntegerStep& step : program.steps) {
+    const std::string cls = kernel_class(step), family = family_name(step.family);
+    std::string key;
+    for (const std::string& k : {cls + "/" + variant, family + "/" + variant, "default/" + variant, cls + "/ref",
+                                 family + "/ref", std::string("default/ref")})
+      if (target.kernel_costs.count(k)) {
+        key = k;
+        break;
+      }
+    if (key.empty()) throw_internal("target '" + target.name + "' has no default/ref kernel cost");  // load_target checks
+    const KernelCost& c = target.kernel_costs.at(key);
+    LayerEstimate l;
+    l.name = step.source_nodes.empty() ? cls : step.source_nodes.front();
+    l.cost_key = key;
+    l.kernel = cls + "/" + key.substr(key.find('/') + 1);
+    l.macs = step.macs;
+    l.bytes = activation_bytes(program, step);
+    l.cycles = c.fixed_cycles + c.cycles_per_mac * static_cast<double>(l.macs) + c.cycles_per_byte * static_cast<double>(l.bytes);
+    l.latency_ms = l.cycles / static_cast<double>(target.clock_hz) * 1e3;
+    l.weight_bytes = step.weight_bytes;
+    e.cycles += l.cycles;
+    e.macs += l.macs;
+    e.weight_bytes += l.weight_bytes;
+    requant += requant_bytes(step);
+    kernels.insert(l.kernel);
+    e.layers.push_back(std::move(l));
+  }
+  e.latency_ms = e.cycles / static_cast<double>(target.clock_hz) * 1e3;
+  e.energy_uj = target.active_power_mw * e.latency_ms;  // mW x ms = uJ
+  e.code_bytes = kBaseCodeBytes + kKernelCodeBytes * static_cast<int64_t>(kernels.size()) +
+                 kStepCodeBytes * static_cast<int64_t>(program.steps.size()) + requant;
+  e.flash_bytes = e.weight_bytes + e.code_bytes;
+  e.arena_bytes = static_cast<int64_t>(plan_arena(program).arena_bytes);
+  e.stack_bytes = kStackBytes;
+  e.ram_bytes = e.arena_bytes + e.stack_bytes;
+  return e;
+}
+
+Graph int8_version(const Graph& graph) {
+  // The estimate depends only on shapes and bit widths, not on the calibration ranges, so no data is needed.
+  if (graph.inputs.size() != 1) throw_bad_input("estimating a float model needs exactly one graph input");
+  Shape shape = graph.value(graph.inputs[0]).shape;
+  if (shape.empty()) throw_bad_input("graph input '" + graph.inputs[0] + "' has no shape");
+  shape[0] = 2;
+  for (int64_t d : shape)
+    if (d <= 0) throw_bad_input("graph input '" + graph.inputs[0] + "' has an unknown dimension " + shape_str(shape));
+  Dataset calib;
+  calib.x = Tensor(DType::kF32, shape);
+  calib.name = "uniform noise (shape only)";
+  std::mt19937 rng(1);
+  float* x = calib.x.data<float>();
+  for (int64_t i = 0; i < calib.x.numel(); ++i) x[i] = static_cast<float>(rng() % 1024) / 1024.0f;
+  quant::QuantizeOptions o;
+  o.calibrator = quant::Calibrator::kMinMax;
+  o.bias_correction = false;
+  return quant::quantize_model(graph, calib, o).qdq;
+}
+
+Estimate estimate_model(const Graph& graph, const Target& target) {
+  if (is_quantized(graph)) return estimate_program(lower_qdq_graph(graph), target);
+  Estimate e = estimate_program(lower_qdq_graph(int8_version(graph)), target);
+  e.notes.push_back("float model: estimated as its int8 version (int8 weights and activations, same shapes); "
+                    "run `tinyopt quantize` for the real quantized model");
+  return e;
+}
+
+}  // namespace tinyopt

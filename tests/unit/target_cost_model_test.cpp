@@ -1,0 +1,98 @@
+// The cost model: per-layer cycles follow the target's coefficients for the kernel variant the target
+// prefers (recomputed here from the JSON), totals add up, energy = power x latency, flash = weights +
+// code, RAM = planned arena + stack; float models are estimated as their int8 version with a note; and the
+// `estimate` verb prints the DESIGN.md keys and fails cleanly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+#include "tinyopt/onnx/onnx_io.h"
+#include "tinyopt/plan/arena_plan.h"
+#include "tinyopt/target/cost_model.h"
+#include "unit/exec_integer_models.h"
+#include "unit/plan_test_programs.h"
+
+namespace tinyopt {
+namespace {
+
+TEST(TargetCostModel, LayersFollowTheTargetCoefficients) {
+  const Graph qdq = testing::quantized_architecture("ds-cnn");
+  const IntegerProgram program = lower_qdq_graph(qdq);
+  const Target m4 = load_target("cortex-m4");
+  const nlohmann::json file = nlohmann::json::parse(testing::read_file(testing::source_dir() + "/data/targets/cortex-m4.json"));
+  const Estimate e = estimate_program(program, m4);
+  ASSERT_EQ(e.layers.size(), program.steps.size());
+  double cycles = 0;
+  int64_t macs = 0, weights = 0;
+  int pointwise = 0;
+  for (size_t i = 0; i < e.layers.size(); ++i) {
+    const LayerEstimate& l = e.layers[i];
+    const nlohmann::json& c = file["kernel_costs"].at(l.cost_key);
+    const double want = c.value("fixed_cycles", 0.0) + c.value("cycles_per_mac", 0.0) * static_cast<double>(l.macs) +
+                        c.value("cycles_per_byte", 0.0) * static_cast<double>(l.bytes);
+    EXPECT_NEAR(l.cycles, want, 1e-6 * want) << l.name;
+    EXPECT_EQ(l.macs, program.steps[i].macs);
+    if (program.steps[i].family == TOPT_FAMILY_conv2d_s8 || program.steps[i].family == TOPT_FAMILY_dwconv2d_s8 ||
+        program.steps[i].family == TOPT_FAMILY_dense_s8) {
+      EXPECT_EQ(l.cost_key.substr(l.cost_key.find('/')), "/dsp") << l.name << " runs the DSP kernel on a Cortex-M4";
+    }
+    pointwise += l.kernel == "conv2d_1x1_s8/dsp";
+    cycles += l.cycles;
+    macs += l.macs;
+    weights += l.weight_bytes;
+  }
+  EXPECT_EQ(pointwise, 4);  // DS-CNN's four pointwise convolutions
+  EXPECT_NEAR(e.cycles, cycles, 1e-9 * cycles);
+  EXPECT_NEAR(e.latency_ms, cycles / 120e6 * 1e3, 1e-9 * e.latency_ms);
+  EXPECT_NEAR(e.energy_uj, m4.active_power_mw * e.latency_ms, 1e-9 * e.energy_uj);
+  EXPECT_EQ(e.macs, macs);
+  EXPECT_NEAR(static_cast<double>(e.macs), 2'656'768.0, 0.02 * 2'656'768.0);  // REFERENCE-NUMBERS.md 1.1
+  EXPECT_EQ(e.weight_bytes, weights);
+  EXPECT_EQ(e.flash_bytes, e.weight_bytes + e.code_bytes);
+  EXPECT_EQ(e.arena_bytes, static_cast<int64_t>(plan_arena(program).arena_bytes));
+  EXPECT_EQ(e.ram_bytes, e.arena_bytes + e.stack_bytes);
+  EXPECT_TRUE(e.fits_flash());
+  EXPECT_TRUE(e.fits_ram());
+  // The same model is faster on the 280 MHz Cortex-M7 and uses the reference kernels on a Cortex-M0+.
+  EXPECT_LT(estimate_program(program, load_target("cortex-m7")).latency_ms, e.latency_ms);
+  const Estimate m0 = estimate_program(program, load_target("cortex-m0plus"));
+  for (const LayerEstimate& l : m0.layers) EXPECT_EQ(l.cost_key.substr(l.cost_key.find('/')), "/ref") << l.name;
+  EXPECT_GT(m0.latency_ms, e.latency_ms);
+}
+
+TEST(TargetCostModel, FloatModelsAreEstimatedAsInt8) {
+  const Graph f = testing::cnn_model(3);
+  const Estimate e = estimate_model(f, load_target("cortex-m4"));
+  ASSERT_FALSE(e.notes.empty());
+  EXPECT_NE(e.notes[0].find("int8 version"), std::string::npos);
+  EXPECT_GT(e.latency_ms, 0);
+  EXPECT_GT(e.weight_bytes, 0);
+}
+
+TEST(TargetCostModel, EstimateVerb) {
+  testing::TempDir dir;
+  const std::string model = dir.file("q.onnx");
+  save_onnx(testing::quantized_architecture("fc-ae"), model);
+  const auto r = testing::run_cli("estimate " + model + " --target cortex-m4 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* key : {"target", "latency_ms", "energy_uj", "flash_bytes", "ram_bytes", "layers"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["target"], "cortex-m4");
+  EXPECT_GT(j["latency_ms"].get<double>(), 0);
+  ASSERT_FALSE(j["layers"].empty());
+  for (const char* key : {"name", "kernel", "macs", "cycles", "latency_ms", "weight_bytes"})
+    EXPECT_TRUE(j["layers"][0].contains(key)) << key;
+  const auto text = testing::run_cli("estimate " + model + " --target rpi4");
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("latency"), std::string::npos);
+  const auto bad = testing::run_cli("estimate " + model + " --target cortex-m99");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown target 'cortex-m99'"), std::string::npos) << bad.err;
+  EXPECT_EQ(testing::run_cli("estimate " + model).exit_code, 2);  // --target is required
+}
+
+}  // namespace
+}  // namespace tinyopt
