@@ -4,6 +4,7 @@
 // exit 1 naming the budget that cannot be met and the closest point (the report is still written).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@
 #include "tinyopt/report/report_html.h"
 #include "tinyopt/search/optimize.h"
 #include "tinyopt/search/optimize_outputs.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::cli {
 namespace {
@@ -25,6 +27,7 @@ struct OptimizeArgs {
   double max_latency_ms = 0, max_energy_uj = 0, min_accuracy = -1;
   search::OptimizeOptions options;
   bool json = false;
+  bool round_to_given = false;
 };
 
 search::OptimizeOptions options_from(const OptimizeArgs& a) {
@@ -51,7 +54,10 @@ std::string progress_text(const search::OptimizeProgress& p) {
 }
 
 void run_optimize_verb(const OptimizeArgs& a) {
-  const search::OptimizeOptions options = options_from(a);
+  search::OptimizeOptions options = options_from(a);
+  const Target target = load_target(a.target);
+  options.target = &target;
+  if (!a.round_to_given) options.round_to = std::max(1, target.channel_multiple);
   const Graph model = load_model(a.model);
   const Dataset train = load_dataset(a.data, Split::kTrain);
   const Dataset test = load_dataset(a.data, Split::kTest);
@@ -110,8 +116,9 @@ void add_optimize_verb(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--keep", a->options.keep_levels, "pruning levels: fractions of the parameters to keep (e.g. 0.5,0.35)")
       ->delimiter(',');
-  cmd->add_option("--round-to", a->options.round_to, "kept channels per layer a multiple of N")
-      ->check(CLI::Range(int64_t{1}, int64_t{64}));
+  cmd->add_option("--round-to", a->options.round_to, "kept channels per layer a multiple of N (default: the target's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{64}))
+      ->each([a](const std::string&) { a->round_to_given = true; });
   cmd->add_flag("--json", a->json, "print the result as JSON");
   cmd->callback([a] { run_optimize_verb(*a); });
 }

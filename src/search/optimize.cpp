@@ -243,6 +243,7 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
   ctx.plan = &r.plan;
   ctx.store = &store;
   ctx.round_to = options.round_to;
+  ctx.target = options.target;
   ctx.weight_budget = options.budgets.max_flash_bytes;
   ctx.progress = [&](const std::string& stage, double, const std::string& detail) {
     if (!progress) return;
@@ -268,12 +269,16 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
       c = quantize_stage(std::move(c), ctx);
       if (!c.duplicate) {
         c = evaluate_stage(std::move(c), ctx);
+        if (ctx.target) c = estimate_stage(std::move(c), ctx);
         store.save_graph(name + ".onnx", c.qdq);
       }
       store.save_json(name + ".json", candidate_to_json(c));
       computed_seconds += std::chrono::duration<double>(Clock::now() - cand_start).count();
     }
     nominal_done += nominal[static_cast<size_t>(spec.id)];
+    // Mixed precision's weight budget: the flash budget minus what is not weights (runtime code) in #0.
+    if (spec.id == 0 && options.budgets.max_flash_bytes && c.metrics.flash_bytes)
+      ctx.weight_budget = *options.budgets.max_flash_bytes - (*c.metrics.flash_bytes - c.metrics.weight_bytes);
     r.candidates.push_back(std::move(c));
     if (progress) {
       select_best(r);
@@ -286,8 +291,10 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
     }
   }
   select_best(r);
-  r.missing.push_back("cost model (latency, energy, flash, RAM on the target): not in this build yet; the size "
-                      "objective is the stored weight bytes and budgets on flash, RAM, latency and energy are unchecked");
+  if (!options.target)
+    r.missing.push_back("cost model (latency, energy, flash, RAM on the target): no target given; the size objective "
+                        "is the stored weight bytes and budgets on flash, RAM, latency and energy are unchecked");
+  r.missing.push_back("firmware/ and the emulated-device check: not wired into optimize yet (tinyopt codegen / emulate)");
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return r;
 }

@@ -34,14 +34,15 @@ struct Costs {
   double sensitivity(double keep) const {
     return 9.0 * static_cast<double>(plan.heldout_samples) * macs(keep) / kTrainMacsPerSecond;
   }
-  double evaluate(double keep) const {
-    return static_cast<double>(in.test_samples) * macs(keep) * (1.0 / kIntegerMacsPerSecond + 1.0 / kTrainMacsPerSecond);
+  double evaluate(double keep, WeightPolicy p) const {
+    const double integer = p == WeightPolicy::kInt8 ? kIntegerMacsPerSecond : kInt4MacsPerSecond;
+    return static_cast<double>(in.test_samples) * macs(keep) * (1.0 / integer + 1.0 / kTrainMacsPerSecond);
   }
   // Everything but the fine-tuning images, for the whole grid.
   double fixed(const std::vector<CandidateSpec>& cands) const {
     double s = 0;
     for (const CandidateSpec& c : cands) {
-      s += quantize(c.keep) + evaluate(c.keep);
+      s += quantize(c.keep) + evaluate(c.keep, c.weights);
       if (c.weights == WeightPolicy::kMixed) s += sensitivity(c.keep) + quantize(c.keep);
     }
     return s;
@@ -55,7 +56,6 @@ struct Costs {
 std::vector<CandidateSpec> grid(const std::vector<double>& keeps, bool mixed) {
   std::vector<CandidateSpec> out;
   out.push_back({0, 1.0, WeightPolicy::kInt8});
-  out.push_back({1, 1.0, WeightPolicy::kInt4});
   for (double keep : keeps)
     for (WeightPolicy p : {WeightPolicy::kInt8, WeightPolicy::kInt4, WeightPolicy::kMixed})
       if (p != WeightPolicy::kMixed || mixed) out.push_back({static_cast<int>(out.size()), keep, p});

@@ -39,7 +39,7 @@ TEST(OptimizeVerbTest, WritesTheModelTheFrontAndTheReport) {
   EXPECT_TRUE(j.at("constraints_met").get<bool>());
   EXPECT_TRUE(j.at("best").contains("accuracy"));
   EXPECT_GE(j.at("pareto").size(), 1u);
-  EXPECT_EQ(j.at("candidates").size(), 5u);
+  EXPECT_EQ(j.at("candidates").size(), 4u);
   for (const char* f : {"best.onnx", "pareto.json", "report.html", "checkpoints/search.json"})
     EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
   // The written model is the chosen candidate, and it is quantized.

@@ -11,6 +11,7 @@
 #include "tinyopt/core/error.h"
 #include "tinyopt/onnx/onnx_io.h"
 #include "tinyopt/search/optimize.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::search {
 namespace {
@@ -67,8 +68,8 @@ void expect_same_result(const OptimizeResult& a, const OptimizeResult& b) {
 
 TEST_F(SearchOptimize, RunsThePlannedGridAndMeasuresEveryCandidate) {
   const OptimizeResult r = run(tmp.file("out"));
-  // Unpruned int8 and int4, then keep 50% with int8, int4 and mixed weights.
-  ASSERT_EQ(r.candidates.size(), 5u);
+  // Unpruned int8, then keep 50% with int8, int4 and mixed weights.
+  ASSERT_EQ(r.candidates.size(), 4u);
   EXPECT_EQ(r.plan.finetune_epochs, 2);
   EXPECT_EQ(r.plan.finetune_per_epoch, train.size());
   for (const Candidate& c : r.candidates) {
@@ -78,10 +79,9 @@ TEST_F(SearchOptimize, RunsThePlannedGridAndMeasuresEveryCandidate) {
     EXPECT_FALSE(c.layers.empty());
     EXPECT_FALSE(c.stages.empty());
   }
-  // int4 weights are smaller than int8 ones; pruning makes them smaller still.
+  // Pruning makes the weights smaller; int4 weights smaller still.
   EXPECT_LT(r.candidates[1].metrics.weight_bytes, r.candidates[0].metrics.weight_bytes);
-  EXPECT_LT(r.candidates[2].metrics.weight_bytes, r.candidates[0].metrics.weight_bytes);
-  EXPECT_LT(r.candidates[3].metrics.weight_bytes, r.candidates[2].metrics.weight_bytes);
+  EXPECT_LT(r.candidates[2].metrics.weight_bytes, r.candidates[1].metrics.weight_bytes);
   EXPECT_TRUE(r.best.has_value());
   EXPECT_FALSE(r.front.empty());
   // The pruned model was fine-tuned once and shared by the three candidates of its level.
@@ -103,11 +103,11 @@ TEST_F(SearchOptimize, ResumeAfterAnInterruptionGivesTheUninterruptedResult) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/checkpoints/keep050-finetune.ckpt"));
   options.resume = true;
   EXPECT_THROW(run(dir, [](const OptimizeProgress& p) {
-                 if (p.stage == "done" && p.candidate == 4) throw Interrupted();
+                 if (p.stage == "done" && p.candidate == 3) throw Interrupted();
                }),
                Interrupted);
   const OptimizeResult resumed = run(dir);
-  EXPECT_EQ(resumed.resumed_candidates, 4);
+  EXPECT_EQ(resumed.resumed_candidates, 3);
   expect_same_result(whole, resumed);
 }
 
@@ -145,6 +145,24 @@ TEST_F(SearchOptimize, UnreachableBudgetIsReportedWithTheClosestPoint) {
   ASSERT_TRUE(r.closest);
   EXPECT_NE(r.infeasible.find("accuracy >= 101.00% cannot be met (best reached: "), std::string::npos) << r.infeasible;
   EXPECT_NE(r.infeasible.find("closest achievable point: #"), std::string::npos) << r.infeasible;
+}
+
+TEST_F(SearchOptimize, EstimatesEveryCandidateOnTheTarget) {
+  const Target target = load_target("cortex-m4");
+  options.target = &target;
+  options.finetune_images = 32;
+  const OptimizeResult r = run(tmp.file("out"));
+  for (const Candidate& c : r.candidates) {
+    if (c.duplicate) continue;
+    ASSERT_TRUE(c.metrics.latency_ms && c.metrics.energy_uj && c.metrics.flash_bytes && c.metrics.ram_bytes) << c.spec.label();
+    EXPECT_GT(*c.metrics.latency_ms, 0);
+    EXPECT_GE(*c.metrics.flash_bytes, c.metrics.weight_bytes);  // weights + runtime code
+    bool cycles = false;
+    for (const LayerRow& l : c.layers) cycles = cycles || l.cycles.has_value();
+    EXPECT_TRUE(cycles) << c.spec.label();
+  }
+  // The front now trades accuracy, latency, flash and energy.
+  EXPECT_EQ(r.objectives.names, (std::vector<std::string>{"accuracy", "latency_ms", "flash_bytes", "energy_uj"}));
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include "tinyopt/search/objectives.h"
 #include "tinyopt/search/pareto.h"
 #include "tinyopt/search/search_plan.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::search {
 
@@ -39,6 +40,7 @@ struct OptimizeOptions {
   std::string model_name;   // for the report ("models/fmnist-cnn.onnx")
   std::string data_name;    // "fashion-mnist"
   std::string target_name;  // "cortex-m4"
+  const Target* target = nullptr;  // the loaded target: the estimate stage runs when set
   Budgets budgets;
   CostWeights weights;
   double time_budget_s = 300;

@@ -13,6 +13,7 @@
 //   quantize_stage  post-training quantization (BN fold, MSE calibration, bias correction) with int8 or int4
 //                   weights, or mixed precision under the weight budget; then, for int4 and mixed weights of
 //                   a pruned model, quantization-aware fine-tuning with the teacher (LSQ, plan.qat_*).
+//   estimate_stage  the target cost model (cost_model.h) on the lowered QDQ model.
 //   evaluate_stage  top-1 accuracy of the QDQ model on the test samples with the integer executor (the
 //                   runtime/ kernels the firmware runs), stored weight bytes, and the per-layer table.
 #pragma once
@@ -27,6 +28,7 @@
 #include "tinyopt/search/candidate.h"
 #include "tinyopt/search/checkpoint_store.h"
 #include "tinyopt/search/search_plan.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::search {
 
@@ -48,6 +50,7 @@ struct StageContext {
   const SearchData* data = nullptr;
   const SearchPlan* plan = nullptr;
   const CheckpointStore* store = nullptr;
+  const Target* target = nullptr;           // the estimate stage's device
   int64_t round_to = 4;                     // kept channels a multiple of this (target's channel_multiple)
   std::optional<int64_t> weight_budget;     // weight bytes the flash budget leaves (mixed precision)
   StageProgressFn progress;
@@ -57,5 +60,8 @@ Candidate prune_stage(Candidate c, const StageContext& ctx);
 Candidate finetune_stage(Candidate c, const StageContext& ctx);
 Candidate quantize_stage(Candidate c, const StageContext& ctx);
 Candidate evaluate_stage(Candidate c, const StageContext& ctx);
+// The target cost model (estimate_program): latency, energy, flash (weights + runtime code), RAM (planned
+// arena + stack) and cycles per layer row.
+Candidate estimate_stage(Candidate c, const StageContext& ctx);
 
 }  // namespace tinyopt::search
