@@ -82,7 +82,7 @@ nlohmann::json candidate_to_json(const Candidate& c) {
   for (const LayerRow& l : c.layers)
     layers.push_back({{"name", l.name}, {"op", l.op}, {"weight_bits", l.weight_bits},
                       {"channels_before", l.channels_before}, {"channels_after", l.channels_after}, {"macs", l.macs},
-                      {"weight_bytes", l.weight_bytes}, {"cycles", optional_json(l.cycles)}});
+                      {"weight_bytes", l.weight_bytes}, {"cycles", optional_json(l.cycles)}, {"kernel", l.kernel}});
   nlohmann::json stages = nlohmann::json::array();
   for (const StageRecord& s : c.stages)
     stages.push_back({{"stage", s.stage}, {"summary", s.summary}, {"seconds", s.seconds}, {"reused", s.reused}});
@@ -99,7 +99,8 @@ void candidate_from_json(const nlohmann::json& j, Candidate& c) {
     c.layers.clear();
     for (const auto& l : j.at("layers"))
       c.layers.push_back({l.at("name"), l.at("op"), l.at("weight_bits"), l.at("channels_before"), l.at("channels_after"),
-                          l.at("macs"), l.at("weight_bytes"), optional_from<double>(l, "cycles")});
+                          l.at("macs"), l.at("weight_bytes"), optional_from<double>(l, "cycles"),
+                          l.value("kernel", std::string())});  // absent in checkpoints written before it existed
     c.stages.clear();
     for (const auto& s : j.at("stages")) c.stages.push_back({s.at("stage"), s.at("summary"), s.at("seconds"), s.at("reused")});
     c.notes = j.at("notes").get<std::vector<std::string>>();

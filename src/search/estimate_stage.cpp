@@ -20,9 +20,16 @@ Candidate estimate_stage(Candidate c, const StageContext& ctx) {
   c.metrics.ram_bytes = e.ram_bytes;
   // Cycles per layer row: the steps implementing each IR node.
   std::map<std::string, double> cycles;
-  for (const LayerEstimate& l : e.layers) cycles[l.name] += l.cycles;
+  std::map<std::string, std::string> kernel;
+  for (const LayerEstimate& l : e.layers) {
+    cycles[l.name] += l.cycles;
+    kernel.emplace(l.name, l.kernel);  // a row's main kernel: the first step implementing the node
+  }
   for (LayerRow& row : c.layers)
-    if (const auto it = cycles.find(row.name); it != cycles.end()) row.cycles = it->second;
+    if (const auto it = cycles.find(row.name); it != cycles.end()) {
+      row.cycles = it->second;
+      row.kernel = kernel[row.name];
+    }
   c.stages.push_back({"estimate",
                       fmt::format("{}: {:.3g} ms, {:.3g} uJ, flash {} (weights {} + code {}), RAM {} (arena {} + stack {})",
                                   e.target, e.latency_ms, e.energy_uj, format_bytes(static_cast<double>(e.flash_bytes)),

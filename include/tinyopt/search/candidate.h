@@ -37,6 +37,7 @@ struct LayerRow {
   int64_t macs = 0;
   int64_t weight_bytes = 0;
   std::optional<double> cycles;        // cost model, when available
+  std::string kernel;                  // cost model: kernel class / variant on the target ("conv2d_s8/dsp")
 };
 
 // What one stage did to a candidate and what it cost.
