@@ -1,7 +1,9 @@
 // `tinyopt optimize MODEL --data D --target T [--max-flash --max-ram --max-latency-ms --max-energy-uj
-// --min-accuracy --weights acc,lat,size,energy --time-budget S --resume] [--json] -o DIR`: the staged
-// search of search::run_optimize, then best.onnx, pareto.json and report.html in DIR. Infeasible budgets
-// exit 1 naming the budget that cannot be met and the closest point (the report is still written).
+// --min-accuracy --weights acc,lat,size,energy --time-budget S --resume --device-samples N] [--json] -o DIR`:
+// the staged search of search::run_optimize, the chosen model's firmware and its emulated-device check
+// (search::run_device_stages), then best.onnx, pareto.json and report.html in DIR. Infeasible budgets exit 1
+// naming the budget that cannot be met and the closest point; so does an emulated device whose outputs differ
+// from the host's (the report is written in both cases).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "tinyopt/core/error.h"
 #include "tinyopt/data/dataset.h"
 #include "tinyopt/report/report_html.h"
+#include "tinyopt/search/device_stage.h"
 #include "tinyopt/search/optimize.h"
 #include "tinyopt/search/optimize_outputs.h"
 #include "tinyopt/target/target.h"
@@ -26,6 +29,7 @@ struct OptimizeArgs {
   uint64_t max_flash = 0, max_ram = 0;
   double max_latency_ms = 0, max_energy_uj = 0, min_accuracy = -1;
   search::OptimizeOptions options;
+  int64_t device_samples = 100;
   bool json = false;
   bool round_to_given = false;
 };
@@ -66,16 +70,25 @@ void run_optimize_verb(const OptimizeArgs& a) {
   if (ec) throw_bad_input(a.out + ": cannot create the output folder: " + ec.message());
 
   ProgressLine progress(5.0);
-  const search::OptimizeResult r = with_error_context(a.model, [&] {
-    return search::run_optimize(model, train, test, options, a.out, [&](const search::OptimizeProgress& p) {
-      progress.update(progress_text(p), p.stage == "done");
-    });
+  const auto show = [&](const search::OptimizeProgress& p) {
+    progress.update(progress_text(p), p.stage == "done" || p.stage == "codegen" || p.stage == "emulate");
+  };
+  search::OptimizeResult r = with_error_context(a.model, [&] {
+    search::OptimizeResult res = search::run_optimize(model, train, test, options, a.out, show);
+    res.device = search::run_device_stages(res, test, a.out, {a.data, a.device_samples}, show);
+    return res;
   });
   progress.finish();
   search::write_optimize_outputs(r, a.out, report::render_report_html(r));
   const std::string report = (std::filesystem::path(a.out) / "report.html").string();
   if (a.json) fmt::print("{}\n", search::optimize_result_json(r, a.out).dump(2));
   if (!r.best) throw Error(ErrorKind::kInfeasible, r.infeasible + " (report: " + report + ")");
+  const search::DeviceCheck& d = *r.device;
+  if (!d.error.empty()) throw_bad_input("the emulated-device check failed: " + d.error + " (report: " + report + ")");
+  if (d.emulated && d.identical != d.samples)
+    throw_internal(fmt::format("the emulated {} firmware's outputs differ from the host integer executor's in {} of {} "
+                               "samples (report: {})",
+                               a.target, d.samples - d.identical, d.samples, report));
   if (a.json) return;
   const search::Candidate& c = r.candidates[static_cast<size_t>(*r.best)];
   fmt::print("chosen #{} ({}): test accuracy {:.2f}% ({:+.2f} pt vs the teacher's {:.2f}%), weights {} ({:.1f}x smaller "
@@ -86,6 +99,21 @@ void run_optimize_verb(const OptimizeArgs& a) {
              search::format_bytes(static_cast<double>(r.teacher.fp32_weight_bytes)));
   fmt::print("{} candidates ({} on the Pareto front) in {:.0f} s; wrote {}/best.onnx, pareto.json, report.html\n",
              r.candidates.size(), r.front.size(), r.seconds, a.out);
+  if (c.metrics.flash_bytes && c.metrics.ram_bytes && c.metrics.latency_ms)
+    fmt::print("on {} (cost model): flash {} ({:.1f}x smaller than the fp32 teacher's weights), RAM {}, latency {:.3g} ms\n",
+               a.target, search::format_bytes(static_cast<double>(*c.metrics.flash_bytes)),
+               static_cast<double>(r.teacher.fp32_weight_bytes) / static_cast<double>(*c.metrics.flash_bytes),
+               search::format_bytes(static_cast<double>(*c.metrics.ram_bytes)), *c.metrics.latency_ms);
+  fmt::print("firmware: {} ({} files)\n", d.firmware_dir, d.firmware_files);
+  if (d.emulated) {
+    const double device = d.device_accuracy.value_or(-1);
+    fmt::print("emulated {}: {} test samples, outputs byte-identical to the host in {}/{}; accuracy host {:.2f}% {} device "
+               "{:.2f}%; measured flash {}, RAM {}, {:.0f} instructions per inference\n",
+               d.platform, d.samples, d.identical, d.samples, 100 * d.host_accuracy, device == d.host_accuracy ? "=" : "!=",
+               100 * device, search::format_bytes(static_cast<double>(d.flash_bytes)),
+               search::format_bytes(static_cast<double>(d.ram_bytes)), d.instructions_per_inference);
+  }
+  if (!d.not_measured.empty()) fmt::print("not measured: {}\n", d.not_measured);
   for (const std::string& m : r.missing) fmt::print("not measured: {}\n", m);
 }
 
@@ -119,6 +147,9 @@ void add_optimize_verb(CLI::App& app) {
   cmd->add_option("--round-to", a->options.round_to, "kept channels per layer a multiple of N (default: the target's)")
       ->check(CLI::Range(int64_t{1}, int64_t{64}))
       ->each([a](const std::string&) { a->round_to_given = true; });
+  cmd->add_option("--device-samples", a->device_samples,
+                  "test samples the emulated device runs to check the firmware (default 100; 0 skips it)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", a->json, "print the result as JSON");
   cmd->callback([a] { run_optimize_verb(*a); });
 }

@@ -35,6 +35,32 @@ nlohmann::json candidate_json(const OptimizeResult& r, const Candidate& c) {
   return j;
 }
 
+nlohmann::json device_json(const DeviceCheck& d) {
+  const auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  nlohmann::json j = {{"firmware", d.firmware_dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.firmware_dir)},
+                      {"kernels", d.kernels},
+                      {"emulated", d.emulated},
+                      {"not_measured", d.not_measured},
+                      {"error", d.error}};
+  if (!d.emulated) return j;
+  j.update({{"platform", d.platform},
+            {"same_project", d.same_project},
+            {"samples", d.samples},
+            {"identical", d.identical},
+            {"mismatches", d.samples - d.identical},
+            {"mismatched_bytes", d.mismatched_bytes},
+            {"host_accuracy", d.host_accuracy},
+            {"accuracy", opt(d.device_accuracy)},
+            {"flash_bytes", d.flash_bytes},
+            {"ram_bytes", d.ram_bytes},
+            {"stack_bytes", d.stack_bytes},
+            {"instructions_per_inference", d.instructions_per_inference},
+            {"estimated_flash_bytes", opt(d.estimated_flash_bytes)},
+            {"estimated_ram_bytes", opt(d.estimated_ram_bytes)},
+            {"estimated_cycles", opt(d.estimated_cycles)}});
+  return j;
+}
+
 void write_text_atomic(const std::string& path, const std::string& text) {
   detail::write_file_atomic(path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
@@ -70,6 +96,7 @@ nlohmann::json optimize_result_json(const OptimizeResult& r, const std::string& 
       {"resumed_candidates", r.resumed_candidates},
       {"report", (fs::path(out_dir) / "report.html").string()}};
   if (r.best) j["output"] = (fs::path(out_dir) / "best.onnx").string();
+  if (r.device) j["device"] = device_json(*r.device);
   return j;
 }
 

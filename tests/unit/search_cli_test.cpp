@@ -1,6 +1,7 @@
 // `tinyopt optimize` end to end on a tiny model and random labelled images: the output folder holds
 // best.onnx, pareto.json and report.html, --json has the contract keys, an unreachable budget exits 1 with
-// one line naming it (report written, no best.onnx), and bad flags exit 2.
+// one line naming it (report written, no best.onnx), and bad flags exit 2. The chosen model's firmware is
+// generated into DIR/firmware (the emulated check itself is tests/emu/emu_optimize_test.cpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -19,7 +20,7 @@ struct OptimizeVerb : testing::QuantizeVerbSetup {
   OptimizeVerb() : QuantizeVerbSetup("fmnist-ds", 0.5f, 2, 64, 9) {}
   std::string base(const std::string& out) const {
     return "optimize " + model + " --data " + data + " --target cortex-m4 --keep 0.5 --finetune-images 32 --threads 1 "
-           "--seed 3 -o " + out;
+           "--seed 3 --device-samples 0 -o " + out;
   }
 };
 
@@ -40,7 +41,7 @@ TEST(OptimizeVerbTest, WritesTheModelTheFrontAndTheReport) {
   EXPECT_TRUE(j.at("best").contains("accuracy"));
   EXPECT_GE(j.at("pareto").size(), 1u);
   EXPECT_EQ(j.at("candidates").size(), 4u);
-  for (const char* f : {"best.onnx", "pareto.json", "report.html", "checkpoints/search.json"})
+  for (const char* f : {"best.onnx", "pareto.json", "report.html", "checkpoints/search.json", "firmware/model.c"})
     EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
   // The written model is the chosen candidate, and it is quantized.
   const Graph best = load_onnx((fs::path(out) / "best.onnx").string());
@@ -52,6 +53,10 @@ TEST(OptimizeVerbTest, WritesTheModelTheFrontAndTheReport) {
   // pareto.json is the --json result.
   const nlohmann::json p = nlohmann::json::parse(testing::read_file((fs::path(out) / "pareto.json").string()));
   EXPECT_EQ(p.at("best").at("id"), j.at("best").at("id"));
+  // The chosen model's firmware was generated; the emulated check was skipped on request, and says so.
+  EXPECT_FALSE(j.at("device").at("emulated").get<bool>());
+  EXPECT_NE(j.at("device").at("not_measured").get<std::string>().find("--device-samples 0"), std::string::npos);
+  EXPECT_NE(html.find("id=\"why-target\""), std::string::npos);
 }
 
 TEST(OptimizeVerbTest, UnreachableBudgetExitsOneNamingIt) {

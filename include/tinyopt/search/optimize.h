@@ -13,9 +13,10 @@
 //      over non-duplicate candidates; the chosen one is the feasible candidate of least J (ties: lower id).
 //      No feasible candidate: `infeasible` explains which budgets no candidate meets, or that the budgets
 //      cannot be met together, and names the closest candidate (least summed relative excess).
-// Stages that need a dependency not in this build (the target cost model) are left out; what is missing is
-// listed in `missing`, and the metrics it would give stay absent. run_optimize never prints; writing the
-// final outputs is write_optimize_outputs (optimize_outputs.h).
+// Stages that need a dependency not given (the target cost model without a target) are left out; what is
+// missing is listed in `missing`, and the metrics it would give stay absent. The firmware and the emulated
+// check of the chosen candidate follow as run_device_stages (device_stage.h). run_optimize never prints;
+// writing the final outputs is write_optimize_outputs (optimize_outputs.h).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include "tinyopt/core/graph.h"
 #include "tinyopt/data/dataset.h"
 #include "tinyopt/search/candidate.h"
+#include "tinyopt/search/device_check.h"
 #include "tinyopt/search/objectives.h"
 #include "tinyopt/search/pareto.h"
 #include "tinyopt/search/search_plan.h"
@@ -86,6 +88,8 @@ struct OptimizeResult {
   std::vector<std::string> missing;           // stages/metrics this build could not provide, and why
   double seconds = 0;                         // wall time of this call
   int resumed_candidates = 0;                 // candidates reloaded from checkpoints
+  // The firmware and emulated-device check of the chosen candidate (device_stage.h), when they ran.
+  std::optional<DeviceCheck> device;
 };
 
 // Runs the search into out_dir/checkpoints. Throws Error(kBadInput) for data that does not fit the model or

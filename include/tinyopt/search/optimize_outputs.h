@@ -15,7 +15,9 @@ namespace tinyopt::search {
 
 // The `--json` result and the content of pareto.json: keys `best` (accuracy, latency_ms, energy_uj,
 // flash_bytes, ram_bytes, weight_bytes, id, label; null when infeasible), `pareto` (the front's candidates),
-// `candidates` (all), `constraints_met`, `infeasible`, `teacher`, `plan`, `budgets`, `missing`, `report`.
+// `candidates` (all), `constraints_met`, `infeasible`, `teacher`, `plan`, `budgets`, `missing`, `report`,
+// and `device` when the device stages ran (firmware folder; the emulated check: samples, identical,
+// mismatches, host_accuracy, accuracy, measured and estimated flash / RAM).
 nlohmann::json optimize_result_json(const OptimizeResult& r, const std::string& out_dir);
 
 void write_optimize_outputs(const OptimizeResult& r, const std::string& out_dir, const std::string& report_html);
