@@ -11,6 +11,8 @@
 #include <optional>
 
 #include "tinyopt/report/svg_scatter.h"
+#include "tinyopt/target/cost_model.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::report {
 
@@ -151,19 +153,20 @@ std::string layers_section(const OptimizeResult& r) {
   if (!shown) return "";
   const Candidate& c = r.candidates[static_cast<size_t>(*shown)];
   std::string s = fmt::format("<h2>Layers of #{} ({})</h2>\n<table id=\"layers\"><tr><th class=\"l\">layer</th><th "
-                              "class=\"l\">op</th><th>weight bits</th><th>channels kept</th><th>MACs</th><th>cycles</th>"
-                              "<th>weight bytes</th></tr>\n",
+                              "class=\"l\">op</th><th class=\"l\">kernel</th><th>weight bits</th><th>channels kept</th><th>MACs</th>"
+                              "<th>cycles</th><th>weight bytes</th></tr>\n",
                               c.spec.id, html_escape(c.spec.label()));
   int64_t macs = 0, bytes = 0;
   for (const search::LayerRow& l : c.layers) {
     const std::string kept = l.channels_before > 0 ? fmt::format("{} / {}", l.channels_after, l.channels_before) : "—";
-    s += fmt::format("<tr>{}{}{}{}{}{}{}</tr>\n", td(html_escape(l.name), true), td(html_escape(l.op), true),
-                     td(l.weight_bits ? std::to_string(l.weight_bits) : "—"), td(kept), td(std::to_string(l.macs)),
+    s += fmt::format("<tr>{}{}{}{}{}{}{}{}</tr>\n", td(html_escape(l.name), true), td(html_escape(l.op), true),
+                     td(l.kernel.empty() ? "—" : html_escape(l.kernel), true), td(l.weight_bits ? std::to_string(l.weight_bits) : "—"), td(kept), td(std::to_string(l.macs)),
                      td(l.cycles ? fmt::format("{:.0f}", *l.cycles) : "—"), td(std::to_string(l.weight_bytes)));
     macs += l.macs;
     bytes += l.weight_bytes;
   }
-  s += fmt::format("<tr><th class=\"l\">total</th><th></th><th></th><th></th><th>{}</th><th></th><th>{}</th></tr>\n", macs, bytes);
+  s += fmt::format("<tr><th class=\"l\">total</th><th></th><th></th><th></th><th></th><th>{}</th><th></th><th>{}</th></tr>\n",
+                   macs, bytes);
   return s + "</table>\n";
 }
 
@@ -194,9 +197,133 @@ std::string stages_section(const OptimizeResult& r) {
   return s;
 }
 
+// Cycles per MAC of a candidate on the target (cost model), when every layer was estimated.
+std::optional<double> cycles_per_mac(const Candidate& c) {
+  double cycles = 0;
+  int64_t macs = 0;
+  for (const search::LayerRow& l : c.layers) {
+    if (!l.cycles) return std::nullopt;
+    cycles += *l.cycles;
+    macs += l.macs;
+  }
+  return macs > 0 ? std::optional<double>(cycles / static_cast<double>(macs)) : std::nullopt;
+}
+
+std::string variant_reason(const std::string& variant) {
+  if (variant == "dsp") return "the Cortex-M DSP extension: SMLAD multiplies two int16 pairs per instruction";
+  if (variant == "neon") return "128-bit NEON: 16 int8 lanes per instruction";
+  return "tinyopt has no SIMD kernels for this core yet, so the portable C reference kernels run";
+}
+
+// Why the choice suits this target: its channel multiple, the kernel variants it runs, and what the bit-width
+// alternatives at the chosen pruning level cost here (the same model trades differently on another target).
+std::string why_target_section(const OptimizeResult& r) {
+  std::string s = "<h2>Why this target chose this</h2>\n<ul id=\"why-target\">\n";
+  const Target* t = r.options.target;
+  if (!t) return s + "<li>No target was given: the choice weighs accuracy against the stored weight bytes only.</li></ul>\n";
+  s += fmt::format("<li>Target <b>{}</b>: {}; {:.0f} MHz, flash {}, RAM {}, features {}.</li>\n", html_escape(t->name),
+                   html_escape(t->description), static_cast<double>(t->clock_hz) / 1e6,
+                   format_bytes(static_cast<double>(t->flash_bytes)), format_bytes(static_cast<double>(t->ram_bytes)),
+                   html_escape(fmt::format("{}", fmt::join(t->features, ", "))));
+  const auto source = t->sources.find("channel_multiple");
+  s += r.options.round_to == t->channel_multiple
+           ? fmt::format("<li>Channel rounding: pruned layers keep a multiple of <b>{}</b> channels — {}.</li>\n",
+                         r.options.round_to, html_escape(source != t->sources.end() ? source->second : "the target's SIMD width"))
+           : fmt::format("<li>Channel rounding: a multiple of <b>{}</b> channels (--round-to; the target's own multiple is "
+                         "{}).</li>\n", r.options.round_to, t->channel_multiple);
+  const std::optional<int> shown = r.best ? r.best : r.closest;
+  if (!shown) return s + "</ul>\n";
+  const Candidate& c = r.candidates[static_cast<size_t>(*shown)];
+  struct Use {
+    int layers = 0;
+    double cycles = 0;
+    int64_t macs = 0;
+  };
+  std::map<std::string, Use> uses;
+  for (const search::LayerRow& l : c.layers)
+    if (!l.kernel.empty() && l.cycles) {
+      Use& u = uses[l.kernel];
+      ++u.layers;
+      u.cycles += *l.cycles;
+      u.macs += l.macs;
+    }
+  const std::string variant = preferred_variant(*t);
+  s += fmt::format("<li>Kernels: this target runs the <b>{}</b> variants ({}). The {} model calls", variant,
+                   html_escape(variant_reason(variant)), r.best ? "chosen" : "closest");
+  bool first = true;
+  for (const auto& [kernel, u] : uses) {
+    s += fmt::format("{} <code>{}</code> on {} layer{} ({:.2f} cycles/MAC)", first ? "" : ";", html_escape(kernel), u.layers,
+                     u.layers == 1 ? "" : "s", u.macs > 0 ? u.cycles / static_cast<double>(u.macs) : 0.0);
+    first = false;
+  }
+  s += (first ? " no estimated kernels" : "") + std::string(".</li>\n");
+
+  // The bit-width alternatives of the same pruned model, as this target prices them.
+  std::string rows;
+  std::optional<double> int8_cpm, int4_cpm;
+  for (const Candidate& o : r.candidates) {
+    if (o.duplicate || o.spec.keep != c.spec.keep) continue;
+    const auto i = static_cast<size_t>(o.spec.id);
+    const std::optional<double> cpm = cycles_per_mac(o);
+    if (o.spec.weights == search::WeightPolicy::kInt8) int8_cpm = cpm;
+    if (o.spec.weights == search::WeightPolicy::kInt4) int4_cpm = cpm;
+    rows += fmt::format("<tr{}>{}{}{}{}{}{}{}{}</tr>\n", o.spec.id == c.spec.id ? " class=\"chosen-row\"" : "",
+                        td("#" + std::to_string(o.spec.id)), td(search::policy_name(o.spec.weights), true),
+                        td(pct(o.metrics.accuracy)), td(cpm ? fmt::format("{:.2f}", *cpm) : "—"),
+                        td(opt_num(o.metrics.latency_ms, "ms")), td(opt_bytes(o.metrics.flash_bytes)),
+                        td(fmt::format("{:.4f}", r.j[i])), td(search::meets_budgets(r.checks[i]) ? "met" : "violated"));
+  }
+  s += fmt::format("<li>Weight bits: <b>{}</b>, the least J among the candidates meeting the budgets. At the same pruning "
+                   "level (keep {:.0f}%) the alternatives cost, on this target:",
+                   search::policy_name(c.spec.weights), 100 * c.spec.keep);
+  if (int8_cpm && int4_cpm)
+    s += fmt::format(" int4 weights run at {:.2f} cycles/MAC against {:.2f} for int8 ({} here), so halving the weight "
+                     "bytes {}.",
+                     *int4_cpm, *int8_cpm, *int4_cpm > *int8_cpm ? "slower" : "no slower",
+                     *int4_cpm > *int8_cpm ? fmt::format("costs {:.1f}× the latency", *int4_cpm / *int8_cpm)
+                                           : "costs no latency");
+  s += "</li>\n</ul>\n<table id=\"bits\"><tr><th>#</th><th class=\"l\">weights</th><th>accuracy</th><th>cycles/MAC</th>"
+       "<th>latency</th><th>flash</th><th>J</th><th>budgets</th></tr>\n" + rows + "</table>\n";
+  return s;
+}
+
+std::string device_section(const OptimizeResult& r) {
+  std::string s = "<h2>Emulated-device check</h2>\n<div id=\"device-check\">\n";
+  if (!r.device) return s + "<p class=\"note\">Not run: the firmware and device stages did not run.</p>\n</div>\n";
+  const search::DeviceCheck& d = *r.device;
+  if (!d.firmware_dir.empty())
+    s += fmt::format("<p>Firmware: <code>{}</code> ({} files; kernels {}; tensor arena {}), generated in {:.1f} s.</p>\n",
+                     html_escape(d.firmware_dir), d.firmware_files, html_escape(fmt::format("{}", fmt::join(d.kernels, ", "))),
+                     format_bytes(static_cast<double>(d.arena_bytes)), d.codegen_seconds);
+  if (!d.error.empty()) s += "<p class=\"violated\">Emulation failed: " + html_escape(d.error) + "</p>\n";
+  if (!d.not_measured.empty()) s += "<p class=\"note\">Not measured: " + html_escape(d.not_measured) + "</p>\n";
+  if (!d.emulated) return s + "</div>\n";
+  const bool exact = d.identical == d.samples;
+  s += fmt::format("<p>The first {} test samples on <b>{}</b> ({:.0f} s): outputs byte-identical to the host integer "
+                   "executor in <b class=\"{}\">{} of {}</b> samples{}. {}</p>\n",
+                   d.samples, html_escape(d.platform), d.emulate_seconds, exact ? "met" : "violated", d.identical, d.samples,
+                   d.mismatched_bytes ? fmt::format(" ({} bytes differ)", d.mismatched_bytes) : "",
+                   d.same_project ? "The emulated build compiled firmware/'s own model sources, byte for byte."
+                                  : "The emulated project's model sources differ from firmware/'s (emulate generated "
+                                    "its own project for the platform).");
+  s += fmt::format("<table id=\"device-accuracy\"><tr><th class=\"l\">on these samples</th><th>host (integer executor)</th>"
+                   "<th>device (emulated)</th></tr>\n<tr>{}{}{}</tr>\n</table>\n",
+                   td("top-1 accuracy", true), td(pct(d.host_accuracy)), td(d.device_accuracy ? pct(*d.device_accuracy) : "—"));
+  s += fmt::format("<table id=\"device-measured\"><tr><th class=\"l\"></th><th>estimated (cost model)</th><th>measured "
+                   "(emulator)</th></tr>\n<tr>{}{}{}</tr>\n<tr>{}{}{}</tr>\n<tr>{}{}{}</tr>\n</table>\n",
+                   td("flash (weights + runtime code)", true), td(opt_bytes(d.estimated_flash_bytes)),
+                   td(format_bytes(static_cast<double>(d.flash_bytes))), td("RAM (arena + data + stack)", true),
+                   td(opt_bytes(d.estimated_ram_bytes)),
+                   td(format_bytes(static_cast<double>(d.ram_bytes)) + " (stack " +
+                      format_bytes(static_cast<double>(d.stack_bytes)) + ")"),
+                   td("per inference", true), td(d.estimated_cycles ? fmt::format("{:.0f} cycles", *d.estimated_cycles) : "—"),
+                   td(fmt::format("{:.0f} instructions (qemu counts instructions, not cycles)", d.instructions_per_inference)));
+  return s + "</div>\n";
+}
+
 }  // namespace
 
-std::string render_report_html(const OptimizeResult& r, const DeviceCheck& device) {
+std::string render_report_html(const OptimizeResult& r) {
   std::string s = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tinyopt optimize: " +
                   html_escape(r.options.model_name) + " on " + html_escape(r.options.target_name) + "</title><style>" +
                   kStyle + "</style></head><body>\n";
@@ -216,10 +343,8 @@ std::string render_report_html(const OptimizeResult& r, const DeviceCheck& devic
   s += candidates_section(r);
   s += layers_section(r);
   s += stages_section(r);
-  s += "<h2>Emulated device check</h2>\n";
-  s += device.ran ? "<p id=\"device-check\">" + html_escape(device.summary) + "</p>\n"
-                  : "<p id=\"device-check\" class=\"note\">Not run: " +
-                        html_escape(device.summary.empty() ? "this build has no firmware emulation" : device.summary) + "</p>\n";
+  s += why_target_section(r);
+  s += device_section(r);
   if (!r.missing.empty()) {
     s += "<h2>Not measured</h2>\n<ul id=\"missing\">\n";
     for (const std::string& m : r.missing) s += "<li>" + html_escape(m) + "</li>\n";

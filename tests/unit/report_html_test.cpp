@@ -9,6 +9,7 @@
 #include "support/test_support.h"
 #include "tinyopt/report/report_html.h"
 #include "tinyopt/report/svg_scatter.h"
+#include "tinyopt/target/target.h"
 
 namespace tinyopt::report {
 namespace {
@@ -22,8 +23,14 @@ size_t count(const std::string& s, const std::string& needle) {
   return n;
 }
 
+const Target& cortex_m4() {
+  static const Target t = load_target("cortex-m4");
+  return t;
+}
+
 search::OptimizeResult sample_result(bool with_cost_model) {
   search::OptimizeResult r;
+  if (with_cost_model) r.options.target = &cortex_m4();
   r.options.model_name = "teacher.onnx";
   r.options.data_name = "fashion-mnist";
   r.options.target_name = "cortex-m4";
@@ -43,7 +50,9 @@ search::OptimizeResult sample_result(bool with_cost_model) {
       c.metrics.latency_ms = 180.0 / (i + 1);
       c.metrics.energy_uj = 5000.0 / (i + 1);
     }
-    c.layers.push_back({"conv1", "Conv", 8, 32, 16, 100000, 200, with_cost_model ? std::optional<double>(1e5) : std::nullopt});
+    c.layers.push_back({"conv1", "Conv", i % 2 ? 4 : 8, 32, 16, 100000, 200,
+                        with_cost_model ? std::optional<double>(i % 2 ? 3e5 : 1.5e5) : std::nullopt,
+                        with_cost_model ? (i % 2 ? "conv2d_s8w4/dsp" : "conv2d_s8/dsp") : ""});
     c.stages.push_back({"quantize", "PTQ W8A8 <calibrated>", 1.5, false});
     r.candidates.push_back(c);
   }
@@ -53,12 +62,24 @@ search::OptimizeResult sample_result(bool with_cost_model) {
 }
 
 TEST(ReportHtml, HoldsChartsTablesAndBudgets) {
-  const search::OptimizeResult r = sample_result(true);
+  search::OptimizeResult r = sample_result(true);
   ASSERT_TRUE(r.best);
-  const std::string html = render_report_html(r, DeviceCheck{true, "qemu: 0 mismatches"});
+  search::DeviceCheck d;
+  d.firmware_dir = "out/firmware";
+  d.emulated = true;
+  d.platform = "cortex-m4: qemu-system-arm -M mps2-an386";
+  d.samples = d.identical = 100;
+  d.host_accuracy = 0.93;
+  d.device_accuracy = 0.93;
+  d.flash_bytes = 27000;
+  d.estimated_flash_bytes = 26000;
+  r.device = d;
+  const std::string html = render_report_html(r);
   EXPECT_EQ(count(html, "class=\"pareto-chart\""), 3u);
   for (const char* id : {"chart-acc-latency", "chart-acc-flash", "chart-acc-energy", "id=\"candidates\"", "id=\"layers\"",
-                         "id=\"stages\"", "id=\"chosen\"", "qemu: 0 mismatches"})
+                         "id=\"stages\"", "id=\"chosen\"", "id=\"device-accuracy\"", "id=\"device-measured\"",
+                         "id=\"why-target\"", "id=\"bits\"", "<b class=\"met\">100 of 100</b>", "26.4 KiB", "25.4 KiB",
+                         "<code>conv2d_s8/dsp</code>", "multiple of <b>4</b> channels"})
     EXPECT_NE(html.find(id), std::string::npos) << id;
   EXPECT_EQ(count(html, "class=\"chosen\""), 3u);  // ringed once per chart
   EXPECT_NE(html.find("flash &lt;= 64.0 KiB"), std::string::npos);
@@ -76,6 +97,17 @@ TEST(ReportHtml, SaysWhatWasNotMeasured) {
   EXPECT_NE(html.find("cost model: not in this build"), std::string::npos);
   EXPECT_NE(html.find("unchecked"), std::string::npos);  // the flash budget could not be checked
   EXPECT_NE(html.find("Not run"), std::string::npos);
+}
+
+TEST(ReportHtml, DeviceCheckOfATargetWithoutEmulatorSaysNotMeasured) {
+  search::OptimizeResult r = sample_result(true);
+  search::DeviceCheck d;
+  d.firmware_dir = "out/firmware";
+  d.not_measured = "esp32s3 has no emulator in tinyopt";
+  r.device = d;
+  const std::string html = render_report_html(r);
+  EXPECT_NE(html.find("Not measured: esp32s3 has no emulator in tinyopt"), std::string::npos);
+  EXPECT_EQ(html.find("id=\"device-measured\""), std::string::npos);  // no measured figures, none guessed
 }
 
 TEST(ReportHtml, NiceTicksCoverTheRange) {

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
+#include <set>
 
 #include "passes_test_util.h"
 #include "support/test_support.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/onnx/onnx_io.h"
+#include "tinyopt/report/report_html.h"
 #include "tinyopt/search/optimize.h"
 #include "tinyopt/target/target.h"
 
@@ -163,6 +166,73 @@ TEST_F(SearchOptimize, EstimatesEveryCandidateOnTheTarget) {
   }
   // The front now trades accuracy, latency, flash and energy.
   EXPECT_EQ(r.objectives.names, (std::vector<std::string>{"accuracy", "latency_ms", "flash_bytes", "energy_uj"}));
+}
+
+// The same call for an ESP32-S3 and a Raspberry Pi 4 picks target-appropriate kernels (the portable reference
+// kernels on the Xtensa core, which has no tinyopt SIMD kernels; NEON on the Cortex-A72), rounds channels to
+// each target's multiple, and the report explains each choice differently.
+TEST_F(SearchOptimize, Esp32s3AndRpi4ChooseDifferentlyAndSayWhy) {
+  options.finetune_images = 32;
+  options.budgets.max_flash_bytes = 64 * 1024;
+  options.budgets.max_ram_bytes = 32 * 1024;
+  struct Run {
+    Target target;
+    OptimizeResult result;
+    std::set<std::string> kernels;
+    std::string why;
+  };
+  std::vector<Run> runs;
+  for (const char* name : {"esp32s3", "rpi4"}) {
+    Run run{load_target(name), {}, {}, {}};
+    options.target = &run.target;
+    options.target_name = name;
+    options.round_to = run.target.channel_multiple;
+    run.result = this->run(tmp.file(name));
+    ASSERT_TRUE(run.result.best) << name << ": " << run.result.infeasible;
+    for (const LayerRow& l : run.result.candidates[static_cast<size_t>(*run.result.best)].layers) run.kernels.insert(l.kernel);
+    const std::string html = report::render_report_html(run.result);
+    const size_t at = html.find("id=\"why-target\"");
+    ASSERT_NE(at, std::string::npos);
+    run.why = html.substr(at, html.find("</table>", at) - at);
+    // Pruned channels are multiples of the target's SIMD width.
+    for (const LayerRow& l : run.result.candidates[1].layers) {
+      if (l.op == "Conv" && l.channels_after < l.channels_before) {
+        EXPECT_EQ(l.channels_after % options.round_to, 0) << l.name;
+      }
+    }
+    runs.push_back(std::move(run));
+  }
+  for (const std::string& k : runs[0].kernels) {
+    EXPECT_TRUE(k.ends_with("/ref")) << "esp32s3 runs " << k;
+  }
+  for (const std::string& k : runs[1].kernels) {
+    EXPECT_TRUE(k.ends_with("/neon")) << "rpi4 runs " << k;
+  }
+  EXPECT_NE(runs[0].kernels, runs[1].kernels);
+  EXPECT_NE(runs[0].why.find("the <b>ref</b> variants"), std::string::npos) << runs[0].why;
+  EXPECT_NE(runs[1].why.find("the <b>neon</b> variants"), std::string::npos) << runs[1].why;
+}
+
+TEST_F(SearchOptimize, FlashBudgetNoCandidateFitsNamesFlashAndTheSmallestPoint) {
+  const Target target = load_target("cortex-m4");
+  options.target = &target;
+  options.finetune_images = 32;
+  options.budgets.max_flash_bytes = 1024;  // less than the runtime code alone
+  options.budgets.max_ram_bytes = 1 << 20;
+  const OptimizeResult r = run(tmp.file("out"));
+  EXPECT_FALSE(r.best);
+  ASSERT_TRUE(r.closest);
+  // The smallest flash any candidate reached, and that candidate as the closest point (only flash is missed).
+  int64_t smallest = std::numeric_limits<int64_t>::max();
+  int smallest_id = -1;
+  for (const Candidate& c : r.candidates)
+    if (!c.duplicate && *c.metrics.flash_bytes < smallest) smallest = *c.metrics.flash_bytes, smallest_id = c.spec.id;
+  EXPECT_NE(r.infeasible.find("flash <= 1.0 KiB cannot be met (best reached: " + format_bytes(static_cast<double>(smallest)) +
+                              " by #" + std::to_string(smallest_id)),
+            std::string::npos)
+      << r.infeasible;
+  EXPECT_EQ(*r.closest, smallest_id);
+  EXPECT_EQ(r.infeasible.find("ram <="), std::string::npos) << "the RAM budget is met and must not be blamed";
 }
 
 }  // namespace

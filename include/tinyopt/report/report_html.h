@@ -7,7 +7,10 @@
 //     was not measured says so instead;
 //   - every candidate with its metrics and J; the chosen model's per-layer table (weight bits, channels
 //     kept, MACs, cycles, bytes); what each stage did to each candidate and how long it took;
-//   - the emulated-device check when the run made one, else a line saying it was not run;
+//   - why the choice suits the target: its channel multiple, the kernel variants it runs, what the bit-width
+//     alternatives of the chosen pruning level cost there;
+//   - the firmware and the emulated-device check (host vs device accuracy on the same samples, identical
+//     output bytes, measured flash / RAM / instructions beside the estimates), or why it was not measured;
 //   - what this build could not measure.
 // It renders; it does not write files (optimize_outputs.h does).
 #pragma once
@@ -18,12 +21,7 @@
 
 namespace tinyopt::report {
 
-// Optional evidence gathered after the search (firmware build, emulation) for the report.
-struct DeviceCheck {
-  bool ran = false;
-  std::string summary;  // "qemu mps2-an386: 200 samples, 0 mismatches, device accuracy 92.5% = host"
-};
-
-std::string render_report_html(const search::OptimizeResult& r, const DeviceCheck& device = {});
+// r.options.target (when set) must still be alive: the why-this-target section reads it.
+std::string render_report_html(const search::OptimizeResult& r);
 
 }  // namespace tinyopt::report
