@@ -219,12 +219,13 @@ def main():
                    stderr=subprocess.DEVNULL)
     reference_s = time.monotonic() - start
 
-    # Kill moments: uniform up to twice the run's share per kill, so the kills spread over the whole run
-    # (start-up, fine-tune, quantization, evaluation, writing) and it still advances between them. Once an
+    # Kill moments: uniform up to three times the run's share per kill (each restart repeats the start-up and
+    # the unfinished stage), so the kills spread over the whole run (start-up, fine-tune, quantization,
+    # evaluation, writing) and it still advances between them. Once an
     # attempt finished before its kill, later ones are resumes of a finished run (reload, rewrite the
     # outputs): their kills are drawn within the time that took, so they land in it too.
     kills, attempts, finished_early, partial, temps_seen, failures = [], 0, 0, [], 0, []
-    longest = 2.0 * reference_s / args.kills
+    longest = 3.0 * reference_s / args.kills
     while len(kills) < args.kills and attempts < 3 * args.kills:
         attempts += 1
         delay = rng.uniform(0.05, longest)
@@ -244,7 +245,10 @@ def main():
             p.communicate()
             bad, temps = partial_files(killed, reference)
             temps_seen += temps
-            kills.append({"after_s": round(delay, 3), "partial_files": bad, "temporary_files": temps})
+            # How far the run had got: the finished stages and candidates it had saved.
+            saved = sorted(f for f in files_under(killed) if not TEMP_NAME.search(f))
+            kills.append({"after_s": round(delay, 3), "resumed": resume, "saved": saved, "partial_files": bad,
+                          "temporary_files": temps})
             partial += bad
     final = subprocess.run(optimize_command(args, teacher, data, killed, True), capture_output=True, text=True)
     diffs, models = compare_results(reference, killed) if final.returncode == 0 else (["final --resume failed"], 0)
