@@ -75,6 +75,31 @@ def optimize_command(args, teacher, data, out, resume):
     return [args.tinyopt, "optimize", teacher, "--data", data, *OPTIMIZE_ARGS, "-o", out] + (["--resume"] if resume else [])
 
 
+def run_reference(command, folder):
+    """Runs the uninterrupted reference; returns its wall time and when it saved what: a list of
+    (seconds since start, the set of files saved by then), counting only files still there at the end."""
+    timeline, last = [], None
+    start = time.monotonic()
+    p = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while p.poll() is None:
+        state = saved_files(folder)
+        if state != last:
+            timeline.append((time.monotonic() - start, state))
+            last = state
+        time.sleep(0.05)
+    seconds = time.monotonic() - start
+    err = p.communicate()[1]
+    if p.returncode != 0:
+        raise SystemExit(f"fault_injection: the reference run failed (exit {p.returncode}): {err.decode()[-500:]}")
+    final = saved_files(folder)
+    return seconds, [(t, state & final) for t, state in timeline]
+
+
+def saved_files(folder):
+    """Files under their final names (not write_file_atomic's temporaries)."""
+    return frozenset(f for f in files_under(folder) if not TEMP_NAME.search(f)) if os.path.isdir(folder) else frozenset()
+
+
 def files_under(folder):
     out = []
     for root, _, names in os.walk(folder):
@@ -214,30 +239,39 @@ def main():
     reference, killed = os.path.join(args.work, "reference"), os.path.join(args.work, "killed")
     for d in (reference, killed):
         shutil.rmtree(d, ignore_errors=True)
-    start = time.monotonic()
-    subprocess.run(optimize_command(args, teacher, data, reference, False), check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    reference_s = time.monotonic() - start
+    reference_s, timeline = run_reference(optimize_command(args, teacher, data, reference, False), reference)
+    # Start-up (loading the model and data, planning) until the plan is saved; a resume repeats about as much.
+    startup = next((t for t, state in timeline if "checkpoints/search.json" in state), 0.0)
 
-    # Kill moments: uniform up to three times the run's share per kill (each restart repeats the start-up and
-    # the unfinished stage), so the kills spread over the whole run (start-up, fine-tune, quantization,
-    # evaluation, writing) and it still advances between them. Once an
-    # attempt finished before its kill, later ones are resumes of a finished run (reload, rewrite the
-    # outputs): their kills are drawn within the time that took, so they land in it too.
+    # Kill points: KILLS moments drawn uniformly over the reference run, in order. For the moment u the
+    # reference had saved `state` (at time t) and been busy for u - t since; each attempt is resumed, waits
+    # until the killed run has saved that state too, then for the same u - t (plus the start-up when it
+    # resumed with that state already saved), and is killed. So the kills land all along the pipeline
+    # (start-up, fine-tune, quantization, QAT, evaluation, writing the outputs) and the run advances
+    # between them. Once the run has finished, later attempts are resumes of a finished run (reload, rewrite
+    # the outputs) and are killed within the time such a resume took.
+    points = sorted(rng.uniform(0.0, reference_s) for _ in range(args.kills))
     kills, attempts, finished_early, partial, temps_seen, failures = [], 0, 0, [], 0, []
-    longest = 3.0 * reference_s / args.kills
+    finished_resume_s = None
     while len(kills) < args.kills and attempts < 3 * args.kills:
         attempts += 1
-        delay = rng.uniform(0.05, longest)
-        started = time.monotonic()
+        u = points[min(len(kills), len(points) - 1)]
+        t, state = max(((t, st) for t, st in timeline if t <= u), default=(0.0, frozenset()), key=lambda e: e[0])
         # Killed before it saved its plan, a run has nothing to resume (--resume refuses, exit 2): start over.
         resume = os.path.exists(os.path.join(killed, "checkpoints", "search.json"))
+        already = state <= saved_files(killed)
+        delay = (u - t) + (startup if already else 0.0)
+        if finished_resume_s is not None:
+            delay = rng.uniform(0.05, finished_resume_s)
+        started = time.monotonic()
         p = subprocess.Popen(optimize_command(args, teacher, data, killed, resume), stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
+        while not already and p.poll() is None and not state <= saved_files(killed):
+            time.sleep(0.05)
         try:
             _, err = p.communicate(timeout=delay)
             finished_early += 1  # done before the kill: the next attempt resumes a finished run
-            longest = min(longest, time.monotonic() - started)
+            finished_resume_s = time.monotonic() - started
             if p.returncode != 0:
                 failures.append(f"attempt {attempts} (resume {resume}) exit {p.returncode}: {err.decode()[-300:]}")
         except subprocess.TimeoutExpired:
@@ -245,9 +279,8 @@ def main():
             p.communicate()
             bad, temps = partial_files(killed, reference)
             temps_seen += temps
-            # How far the run had got: the finished stages and candidates it had saved.
-            saved = sorted(f for f in files_under(killed) if not TEMP_NAME.search(f))
-            kills.append({"after_s": round(delay, 3), "resumed": resume, "saved": saved, "partial_files": bad,
+            kills.append({"reference_moment_s": round(u, 2), "after_s": round(time.monotonic() - started, 2),
+                          "resumed": resume, "saved": sorted(saved_files(killed)), "partial_files": bad,
                           "temporary_files": temps})
             partial += bad
     final = subprocess.run(optimize_command(args, teacher, data, killed, True), capture_output=True, text=True)
@@ -263,6 +296,7 @@ def main():
         "command": " ".join(optimize_command(args, "TEACHER", "DATA", "OUT", False)),
         "seed": args.seed,
         "reference_seconds": round(reference_s, 1),
+        "startup_seconds": round(startup, 1),
         "kills": len(kills),
         "attempts": attempts + 1,
         "finished_before_kill": finished_early,
