@@ -79,21 +79,25 @@ int compare(const std::string& work, const std::string& fit_path, const std::str
       const int step = l.at("step");
       const LayerEstimate& est = e.layers.at(static_cast<size_t>(step));
       const double emu = l.at("instructions"), err = 100.0 * (est.instructions - emu) / emu;
-      const std::string cls = est.kernel.substr(0, est.kernel.find('/')), key = layer_key(name, platform, variant, step);
+      const std::string key = layer_key(name, platform, variant, step), kernel = l.at("kernel");
+      // "topt_conv2d_1x1_s8__dsp" -> "conv2d_1x1_s8/dsp": the kernel that ran, as the fit groups them
+      const std::string ran = kernel.substr(5, kernel.find("__") - 5) + "/" + kernel.substr(kernel.find("__") + 2);
+      json terms = json::object();
+      for (const auto& [term, value] : cost_terms(program, program.steps.at(static_cast<size_t>(step))))
+        terms[term] = value;
       json row = {{"key", key}, {"model", name}, {"group", group}, {"platform", platform},
-                  {"variant", variant}, {"step", step}, {"node", est.name}, {"kernel", l.at("kernel")},
-                  {"class", cls}, {"cost_key", est.cost_key}, {"macs", est.macs},
-                  {"terms", cost_terms(program, program.steps.at(static_cast<size_t>(step)))},
+                  {"variant", variant}, {"step", step}, {"node", est.name}, {"kernel", kernel},
+                  {"class", ran}, {"cost_key", est.cost_key}, {"macs", est.macs}, {"terms", terms},
                   {"emulated_instructions", emu}, {"predicted_instructions", est.instructions}, {"error_pct", err}};
       emu_total += emu;
       pred_total += est.instructions;
-      err_by_class[cls + "/" + variant].push_back(err);
+      err_by_class[ran].push_back(err);
       all_err.push_back(err);
       if (auto it = held.find(key); it != held.end()) {
         const double h = 100.0 * (it->second - emu) / emu;
         row["held_out_predicted_instructions"] = it->second;
         row["held_out_error_pct"] = h;
-        held_by_class[cls + "/" + variant].push_back(h);
+        held_by_class[ran].push_back(h);
         all_held.push_back(h);
         held_total += it->second;
       } else {

@@ -13,6 +13,8 @@
 //   cycles     = fixed_cycles + cycles_per_mac * MACs + cycles_per_byte * activation bytes read and written
 //   latency_ms = sum(cycles) / clock_hz * 1000          energy_uj = active_power_mw * latency_ms
 //   flash      = weight bytes + runtime code estimate    RAM = planned arena (plan_arena) + stack estimate
+// Steps at the float graph boundary (quantize the input, dequantize the output) run outside
+// tinyopt_model_invoke and cost 0 here (kernel "<class>/boundary", empty cost_key).
 // The coefficients (data/targets/*.json, docs/targets.md) say where they come from; bench/ compares the
 // predictions with published MLPerf Tiny latencies (bench/results/cost_model.json).
 // Not here: measuring anything (the emulator does), choosing kernels for code generation (codegen does;
@@ -33,7 +35,8 @@ namespace tinyopt {
 struct LayerEstimate {
   std::string name;       // the IR node the step implements (first source node), or the kernel class
   std::string kernel;     // kernel class and variant the cost came from, e.g. "conv2d_1x1_s8/dsp"
-  std::string cost_key;   // the target.kernel_costs key used (may be a fallback such as "default/ref")
+  std::string cost_key;   // the target.kernel_costs key used (may be a fallback such as "default/ref"); "" at
+                          // the float boundary
   int64_t macs = 0;
   int64_t bytes = 0;      // activation bytes read and written (the cycles_per_byte term)
   double instructions = 0;  // predicted dynamic instructions (0 when the cost entry has no instruction terms)
