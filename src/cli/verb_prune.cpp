@@ -1,7 +1,9 @@
 // `tinyopt prune MODEL --data D --method l1|l2|slimming|taylor|magnitude (--ratio R | --target-macs N |
-// --target-params N) [--global] [--steps K] [--fine-tune-epochs E] [--teacher T | --no-kd] [--round-to N]
+// --target-params N | --widths LAYER=N,...) [--global] [--steps K] [--fine-tune-epochs E] [--teacher T | --no-kd] [--round-to N]
 // [--min-channels N] [training recipe flags] [--json] -o OUT.onnx`: structured pruning with fine-tuning
 // (knowledge distillation from the unpruned model by default), or unstructured magnitude pruning.
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -27,12 +29,27 @@ struct PruneArgs {
   int fine_tune_epochs = 0;
   bool no_kd = false;
   int taylor_batches = 8;
+  std::vector<std::string> widths;  // --widths node=N,...
 };
 
-void validate(const PruneArgs& a) {
+// --widths node=N,... into the target's map; a malformed pair names itself.
+void parse_widths(PruneArgs& a) {
+  for (const std::string& item : a.widths) {
+    const size_t eq = item.find('=');
+    int64_t n = 0;
+    const char* first = item.data() + eq + 1;
+    const char* last = item.data() + item.size();
+    if (eq == std::string::npos || eq == 0 || std::from_chars(first, last, n).ptr != last || first == last)
+      throw_usage(fmt::format("--widths: '{}' is not LAYER=CHANNELS (e.g. conv1=16)", item));
+    a.target.widths[item.substr(0, eq)] = n;
+  }
+}
+
+void validate(PruneArgs& a) {
+  parse_widths(a);
   const int targets = (a.target.ratio >= 0 ? 1 : 0) + (a.target.target_macs >= 0 ? 1 : 0) +
-                      (a.target.target_params >= 0 ? 1 : 0);
-  if (targets != 1) throw_usage("prune needs exactly one of --ratio, --target-macs or --target-params");
+                      (a.target.target_params >= 0 ? 1 : 0) + (a.target.widths.empty() ? 0 : 1);
+  if (targets != 1) throw_usage("prune needs exactly one of --ratio, --target-macs, --target-params or --widths");
   if (a.target.ratio >= 0 && !(a.target.ratio < 1.0))
     throw_usage(fmt::format("--ratio must be in [0, 1), got {}", a.target.ratio));
   if (a.method == "magnitude" && a.target.ratio < 0)
@@ -154,6 +171,9 @@ void add_prune_verb(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--target-params", a->target.target_params, "prune until the model has at most N parameters")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--widths", a->widths,
+                  "keep exactly N channels of each named layer, e.g. conv1=16,conv5=56 (others keep all)")
+      ->delimiter(',');
   cmd->add_flag("--global", a->target.global, "--ratio: rank channels across layers (default: the same ratio per layer)");
   cmd->add_option("--steps", a->steps, "iterative pruning: prune a step, fine-tune, repeat")->check(CLI::Range(1, 100));
   cmd->add_option("--fine-tune-epochs", a->fine_tune_epochs, "fine-tune epochs after each step (0 = none)")

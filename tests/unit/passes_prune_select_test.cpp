@@ -2,6 +2,7 @@
 // the iterative schedule and unstructured magnitude pruning, on small built-in models.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -130,6 +131,67 @@ TEST(PruneSelect, TargetMacsIsMetWithTheLeastPruning) {
   PruneTarget params;
   params.target_params = summarize_model(g).params / 3;
   EXPECT_LE(select_channels(g, a, scores, params).params, params.target_params);
+}
+
+TEST(PruneSelect, ExplicitWidthsKeepTheHighestScoredChannels) {
+  const Graph g = randomized_arch("fmnist-cnn");
+  const ChannelAnalysis a = analyze_channels(g);
+  const auto scores = channel_scores(g, a, Criterion::kL1);
+  PruneTarget t;
+  t.widths = {{"conv1", 12}, {"conv5", 56}};
+  t.round_to = 8;  // asked widths are exact: neither rounded nor clamped
+  const ChannelSelection sel = select_channels(g, a, scores, t).selection;
+  auto w = widths_after(g, a, sel);
+  EXPECT_EQ(w["conv1"], 12);
+  EXPECT_EQ(w["conv2"], 32);
+  EXPECT_EQ(w["conv5"], 56);
+  // The 20 channels conv1 loses are its 20 lowest-scored ones.
+  size_t gi = 0;
+  group_of(a, "'conv1' (Conv) output", &gi);
+  std::vector<double> kept, dropped;
+  for (size_t c = 0; c < scores[gi].size(); ++c) (sel.removed[gi][c] ? dropped : kept).push_back(scores[gi][c]);
+  ASSERT_EQ(dropped.size(), 20u);
+  EXPECT_LE(*std::max_element(dropped.begin(), dropped.end()), *std::min_element(kept.begin(), kept.end()));
+
+  for (const auto& [bad, says] : std::vector<std::pair<std::map<std::string, int64_t>, std::string>>{
+           {{{"conv1", 33}}, "conv1 has 32 channels"},
+           {{{"conv1", 0}}, "conv1 has 32 channels"},
+           {{{"fc", 5}}, "--widths fc"},
+           {{{"nope", 4}}, "no layer of that name"}}) {
+    PruneTarget b;
+    b.widths = bad;
+    try {
+      select_channels(g, a, scores, b);
+      FAIL() << says;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(PruneSchedule, ExplicitWidthsAreReachedStepByStep) {
+  const Graph g = randomized_arch("fmnist-cnn");
+  PruneOptions o;
+  o.target.widths = {{"conv2", 8}, {"conv4", 20}};
+  o.steps = 2;
+  std::vector<int64_t> conv4_width;
+  auto fine_tune = [&](const Graph& step_graph, int) {
+    for (const ChannelSpace& s : analyze_channels(step_graph).spaces)
+      if (s.node == "conv4") conv4_width.push_back(s.width);
+    return step_graph;
+  };
+  const Graph out = prune_structured(g, o, fine_tune, nullptr);
+  ASSERT_EQ(conv4_width.size(), 2u);
+  EXPECT_EQ(conv4_width[0], 36);  // 64 * (20/64)^(1/2) = 35.8, rounded up to a multiple of 4
+  EXPECT_EQ(conv4_width[1], 20);
+  for (const ChannelSpace& s : analyze_channels(out).spaces) {
+    if (s.node == "conv2") {
+      EXPECT_EQ(s.width, 8);
+    } else if (s.node == "conv3") {
+      EXPECT_EQ(s.width, 64);
+    }
+  }
 }
 
 TEST(PruneSelect, ImpossibleRequestsFailWithAReason) {

@@ -119,6 +119,9 @@ struct PruneTarget {
   double ratio = -1;           // fraction of prunable channels to remove, in [0, 1)
   int64_t target_macs = -1;    // or: prune until MACs <= target_macs
   int64_t target_params = -1;  // or: prune until params <= target_params
+  // Or: keep exactly this many channels at each named producer node (a layer found by hand or by another
+  // tool); unnamed layers keep all of theirs. Min widths and rounding do not apply to what is asked here.
+  std::map<std::string, int64_t> widths;
   bool global = false;         // ratio: one threshold over all groups (default: the same ratio per group)
   int64_t min_channels = 0;    // per space; 0 = max(4, ceil(10% of the original width))
   int64_t round_to = 4;        // kept channels per space a multiple of this (or the full width)
@@ -134,7 +137,7 @@ struct SelectionResult {
 
 // Chooses the channels to remove. Throws Error(kInfeasible) when nothing is prunable (naming why) or when
 // the target is below what min_channels allows (naming the smallest achievable MACs/params), and
-// Error(kUsage) for a ratio outside [0, 1).
+// Error(kUsage) for a ratio outside [0, 1) or a width naming no prunable layer or more channels than it has.
 SelectionResult select_channels(const Graph& graph, const ChannelAnalysis& analysis,
                                 const std::vector<std::vector<double>>& scores, const PruneTarget& target);
 

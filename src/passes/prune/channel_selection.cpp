@@ -84,6 +84,44 @@ std::vector<int64_t> keep_at_threshold(const std::vector<GroupPlan>& plans,
   return keep;
 }
 
+// Kept counts for explicit widths (PruneTarget::widths), in units of each group's channels. Members of one
+// group (a residual add, a depthwise conv and its producer) share channels, so they must ask the same count.
+std::vector<int64_t> keep_for_widths(const ChannelAnalysis& a, const std::vector<GroupPlan>& plans,
+                                     const std::map<std::string, int64_t>& widths) {
+  std::map<std::string, int64_t> unmatched = widths;
+  std::vector<int64_t> keep;
+  for (const GroupPlan& p : plans) {
+    int64_t k = p.width;
+    std::string asked_by;
+    for (int s : a.groups[p.group].spaces) {
+      const ChannelSpace& sp = a.spaces[static_cast<size_t>(s)];
+      const auto w = widths.find(sp.node);
+      if (w == widths.end()) continue;
+      unmatched.erase(sp.node);
+      const int64_t per = std::max<int64_t>(1, (sp.width + p.width - 1) / p.width);
+      if (w->second < per || w->second > sp.width || w->second % per != 0)
+        throw_usage("--widths " + sp.node + "=" + std::to_string(w->second) + ": " + sp.node + " has " +
+                    std::to_string(sp.width) + " channels; ask for a multiple of " + std::to_string(per) +
+                    " from " + std::to_string(per) + " to " + std::to_string(sp.width));
+      if (!asked_by.empty() && w->second / per != k)
+        throw_usage("--widths: " + asked_by + " and " + sp.node + " share their channels (one dependency group) "
+                    "and must keep the same number");
+      k = w->second / per;
+      asked_by = sp.node;
+    }
+    keep.push_back(k);
+  }
+  if (!unmatched.empty()) {
+    const std::string& name = unmatched.begin()->first;
+    std::string why = "no layer of that name produces channels";
+    for (const DependencyGroup& g : a.groups)
+      for (int s : g.spaces)
+        if (a.spaces[static_cast<size_t>(s)].node == name && !g.prunable) why = "not prunable: " + g.reason;
+    throw_usage("--widths " + name + ": " + why);
+  }
+  return keep;
+}
+
 struct Cost {
   int64_t macs = 0, params = 0;
 };
@@ -92,15 +130,27 @@ Cost cost_of(const Graph& g, const ChannelAnalysis& a, const ChannelSelection& s
   return {s.macs, s.params};
 }
 
+SelectionResult finish_selection(const Graph& graph, const ChannelAnalysis& analysis,
+                                 const std::vector<GroupPlan>& plans, const std::vector<int64_t>& keep) {
+  SelectionResult r;
+  r.selection = select_with_keep(analysis, plans, keep);
+  const Cost c = cost_of(graph, analysis, r.selection);
+  r.macs = c.macs;
+  r.params = c.params;
+  return r;
+}
+
 }  // namespace
 
 SelectionResult select_channels(const Graph& graph, const ChannelAnalysis& analysis,
                                 const std::vector<std::vector<double>>& scores, const PruneTarget& t) {
-  const int targets = (t.ratio >= 0 ? 1 : 0) + (t.target_macs >= 0 ? 1 : 0) + (t.target_params >= 0 ? 1 : 0);
-  if (targets != 1) throw_usage("give exactly one of --ratio, --target-macs or --target-params");
+  const int targets = (t.ratio >= 0 ? 1 : 0) + (t.target_macs >= 0 ? 1 : 0) + (t.target_params >= 0 ? 1 : 0) +
+                      (t.widths.empty() ? 0 : 1);
+  if (targets != 1) throw_usage("give exactly one of --ratio, --target-macs, --target-params or --widths");
   if (t.ratio >= 0 && !(t.ratio < 1.0)) throw_usage("--ratio must be in [0, 1), got " + std::to_string(t.ratio));
   if (t.round_to < 1) throw_usage("--round-to must be at least 1");
   const std::vector<GroupPlan> plans = plan_groups(analysis, scores, t);
+  if (!t.widths.empty()) return finish_selection(graph, analysis, plans, keep_for_widths(analysis, plans, t.widths));
   bool any = false;
   for (const GroupPlan& p : plans) any = any || p.min_keep < p.width;
   if (!any) {
@@ -161,12 +211,7 @@ SelectionResult select_channels(const Graph& graph, const ChannelAnalysis& analy
     }
     keep = keep_at_threshold(plans, scores, thresholds[lo]);
   }
-  SelectionResult r;
-  r.selection = select_with_keep(analysis, plans, keep);
-  const Cost c = cost_of(graph, analysis, r.selection);
-  r.macs = c.macs;
-  r.params = c.params;
-  return r;
+  return finish_selection(graph, analysis, plans, keep);
 }
 
 std::map<std::string, std::pair<int64_t, int64_t>> space_widths(const ChannelAnalysis& a,
