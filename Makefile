@@ -76,6 +76,7 @@ bench: build
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS ?= onnx_import qdq_import idx npy csv $(if $(wildcard data/targets/*.json),target_json)
 # Seeds come from real files (fuzz/make_seeds.sh), made once with the normal build's CLI.
 $(FUZZ_BUILD)/seeds/.done: fuzz/make_seeds.sh | build
@@ -87,7 +88,7 @@ $(FUZZ_BUILD)/build.ninja: fuzz/CMakeLists.txt CMakeLists.txt | deps
 
 fuzz: $(FUZZ_BUILD)/build.ninja $(FUZZ_BUILD)/seeds/.done
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
-	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) bench/results/fuzz.json $(FUZZ_TARGETS)
+	FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) bench/results/fuzz.json $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build $(SAN_BUILD) $(FUZZ_BUILD)

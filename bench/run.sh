@@ -245,6 +245,16 @@ bench_cost_model() {
   "$build/cost_model_bench" "$results/cost_model.json"
 }
 
+# --- fault injection: optimize SIGKILLed 20 times, each followed by --resume (issue 9.4) -------------------
+# A small optimize (one pruning level, a few hundred images, one thread) killed at random moments; the
+# resumed result must equal an uninterrupted run's and no output may ever be partial (docs/hostile-inputs.md).
+bench_fault_injection() {
+  echo "== fault injection: ${BENCH_KILLS:-20} kills of optimize, each followed by --resume"
+  mkdir -p "$results"
+  $python "$here/../scripts/fault_injection.py" --tinyopt "$build/tinyopt" --work "$work/fault_injection" \
+    --kills "${BENCH_KILLS:-20}" --seed 1 --json "$results/fault_injection.json"
+}
+
 # --- pruning: accuracy vs MACs for l1 / slimming / taylor, and our L1 + KD vs PyTorch ln_structured ---------
 # The shipped teacher pruned to 5 MAC targets (global threshold, --target-macs) by each criterion, each with
 # the same short KD fine-tune (BENCH_PRUNE_EPOCHS epochs on the first BENCH_PRUNE_LIMIT training images).
@@ -307,6 +317,7 @@ main() {
   bench_pruning
   bench_arena
   bench_cost_model
+  bench_fault_injection
 }
 
 main

@@ -5,8 +5,11 @@
 # on its growing corpus BUILD_DIR/corpus/TARGET plus the seeds BUILD_DIR/seeds/TARGET, one target at a
 # time. Crash, leak, timeout and out-of-memory inputs are saved as BUILD_DIR/artifacts/TARGET-*.
 # RESULTS_JSON gets one entry per target: this run's seconds, executions, execs/s, coverage (libFuzzer's
-# `cov`, covered edges, and `ft`, features), corpus size and artifacts, plus totals over all recorded runs.
-# Exits non-zero when any target found something (after running all of them).
+# `cov`, covered edges, and `ft`, features), corpus size and artifacts, every earlier run's figures under
+# "runs", and totals over all of them (total_seconds, total_execs, max_cov).
+# Exits non-zero when any target found something (after running all of them). FUZZ_TIMEOUT (10 s) is the
+# wall time one input may take: libFuzzer's clock is the wall clock, so on a machine busy enough that a
+# `nice -n 19` fuzzer waits seconds for a core, raise it or fast inputs are reported as hangs.
 set -uo pipefail
 build=$1
 seconds=$2
@@ -19,7 +22,7 @@ for t in "$@"; do
   bin="$build/${t}_fuzz"
   [ -x "$bin" ] || { echo "fuzz: $bin is missing" >&2; status=1; continue; }
   mkdir -p "$build/corpus/$t" "$build/seeds/$t"
-  args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048
+  args=(-max_total_time="$seconds" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048
         -artifact_prefix="$build/artifacts/$t-")
   case $t in
     onnx_import | qdq_import) args+=(-dict="$here/onnx.dict" -max_len=65536) ;;
@@ -28,17 +31,21 @@ for t in "$@"; do
   log="$build/logs/$t.log"
   before=$(ls "$build/artifacts" | grep -c "^$t-" || true)
   echo "fuzz: $t for ${seconds}s"
+  started=$(date +%s)
   "$bin" "${args[@]}" "$build/corpus/$t" "$build/seeds/$t" > "$log" 2>&1
   rc=$?
+  elapsed=$(($(date +%s) - started))  # what counts: a run that stops at a finding is shorter than asked
   after=$(ls "$build/artifacts" | grep -c "^$t-" || true)
   if [ $rc -ne 0 ] || [ "$after" -ne "$before" ]; then
     echo "fuzz: $t FOUND SOMETHING (exit $rc); see $log and $build/artifacts/$t-*" >&2
     grep -m3 -E "ERROR|SUMMARY|==[0-9]+==" "$log" >&2 || true
     status=1
   fi
-  /usr/bin/python3 - "$results" "$t" "$seconds" "$log" "$rc" "$build/corpus/$t" "$build/artifacts" <<'PY'
+  # flock: two run.sh processes (two targets at a time on two cores) may share one results file.
+  flock "$results.lock" /usr/bin/python3 - "$results" "$t" "$elapsed" "$log" "$rc" "$build/corpus/$t" "$build/artifacts" \
+    "$((after - before))" <<'PY'
 import datetime, json, os, re, sys
-results, target, seconds, log, rc, corpus, artifacts = sys.argv[1:]
+results, target, seconds, log, rc, corpus, artifacts, new_artifacts = sys.argv[1:]
 text = open(log, errors="replace").read()
 def stat(name):
     m = re.findall(rf"stat::{name}:\s+(\d+)", text)
@@ -52,15 +59,29 @@ except (OSError, ValueError):
     data = {}
 data.setdefault("about", "fuzz/run.sh: libFuzzer (clang 14) with ASan+UBSan; cov = covered edges, ft = features")
 entry = data.setdefault("targets", {}).setdefault(target, {})
+run_keys = ("last_run", "seconds", "execs", "execs_per_s", "cov", "ft", "corpus", "exit_code", "artifacts",
+            "new_artifacts", "seconds_note")
+# Every run is kept in "runs"; an entry written before the history existed becomes its first run.
+runs = entry.get("runs") or ([{k: entry[k] for k in run_keys if k in entry}] if "last_run" in entry else [])
 seconds_run = int(seconds)
-entry.update({
-    "last_run": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+run = {
+    "last_run": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "seconds": seconds_run, "execs": execs, "execs_per_s": round(execs / max(seconds_run, 1)),
     "cov": cov, "ft": ft, "corpus": len(os.listdir(corpus)), "exit_code": int(rc),
     "artifacts": sorted(f for f in os.listdir(artifacts) if f.startswith(target + "-")),
-})
-entry["total_seconds"] = entry.get("total_seconds", 0) + seconds_run
-entry["total_execs"] = entry.get("total_execs", 0) + execs
+    "new_artifacts": int(new_artifacts),
+}
+runs.append(run)
+entry.clear()
+entry.update(run)  # the latest run's figures at the top, as before
+# Totals over every recorded run. libFuzzer reloads the grown corpus, so the latest cov is the corpus's
+# coverage; max_cov guards against a run that could not load it.
+entry["total_seconds"] = sum(r["seconds"] for r in runs)
+entry["total_execs"] = sum(r["execs"] for r in runs)
+entry["max_cov"] = max(r["cov"] for r in runs)
+entry["max_ft"] = max(r["ft"] for r in runs)
+entry["findings_total"] = sum(r.get("new_artifacts", r.get("exit_code", 0) != 0) for r in runs)
+entry["runs"] = runs
 os.makedirs(os.path.dirname(os.path.abspath(results)), exist_ok=True)
 tmp = results + ".tmp"
 with open(tmp, "w") as f:

@@ -1,11 +1,10 @@
 /* topt_dwconv2d_s8w4__ref.c: reference depthwise 2-D convolution with int8 activations and int4 weights.
  *
  * Identical to topt_dwconv2d_s8__ref except that weight element i of the flat (1, KH, KW, C_out) array is
- * read from packed nibbles, low nibble first (docs/numerics.md section 6). Needs no scratch.
+ * read from packed nibbles, low nibble first (docs/numerics.md section 6). The loop is shared with the other activation types (topt_ref_typed.h). Needs no scratch.
  */
 #include "tinyopt_rt.h"
-#include "tinyopt_rt_fixedpoint.h"
-#include "tinyopt_rt_window.h"
+#include "topt_ref_typed.h"
 
 int topt_dwconv2d_s8w4__ref_supports(const topt_dwconv2d_params* p) { return topt_dwconv2d_params_check(p) == TOPT_OK; }
 
@@ -17,37 +16,9 @@ size_t topt_dwconv2d_s8w4__ref_scratch_bytes(const topt_dwconv2d_params* p) {
 topt_status topt_dwconv2d_s8w4__ref(const topt_dwconv2d_params* p, const int8_t* input, const uint8_t* filter,
                                     const int32_t* bias, int8_t* output, void* scratch) {
   const topt_status st = topt_dwconv2d_params_check(p);
-  const topt_window2d* w;
-  const topt_channel_quant* q;
-  int32_t b, oy, ox, ic, m, ky, kx;
   (void)scratch;
   if (st != TOPT_OK) return st;
   if (input == NULL || filter == NULL || output == NULL) return TOPT_ERR_NULL;
-  w = &p->win;
-  q = &p->quant;
-  for (b = 0; b < w->output.n; ++b) {
-    for (oy = 0; oy < w->output.h; ++oy) {
-      for (ox = 0; ox < w->output.w; ++ox) {
-        int8_t* out = output + topt_window_out(w, b, oy, ox); /* (C_out) */
-        for (ic = 0; ic < w->input.c; ++ic) {
-          for (m = 0; m < p->depth_multiplier; ++m) {
-            const int32_t oc = ic * p->depth_multiplier + m;
-            int32_t acc = 0;
-            for (ky = 0; ky < w->kernel_h; ++ky) {
-              for (kx = 0; kx < w->kernel_w; ++kx) {
-                const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx); /* input (b, iy, ix, 0) or -1 */
-                if (in0 < 0) continue;
-                acc += (input[in0 + ic] - q->input_zero_point) *
-                       topt_int4_at(filter, (ky * w->kernel_w + kx) * w->output.c + oc);
-              }
-            }
-            if (bias != NULL) acc += bias[oc];
-            out[oc] =
-                topt_output_s8(acc, q->multiplier[oc], q->shift[oc], q->output_zero_point, q->act_min, q->act_max);
-          }
-        }
-      }
-    }
-  }
+  topt_ref_dwconv2d(p, input, TOPT_ACT_S8, filter, TOPT_REF_WEIGHTS_S4, bias, output);
   return TOPT_OK;
 }

@@ -3,10 +3,10 @@
  *
  * Used where an int16 tensor changes scale (a QuantizeLinear of a dequantized int16 tensor with other
  * params, e.g. before a concat or an add). Shares its validation with the int8 <-> int16 kernels.
- * Needs no scratch.
+ * The loop is shared with the other activation types (topt_ref_typed.h). Needs no scratch.
  */
 #include "tinyopt_rt.h"
-#include "tinyopt_rt_fixedpoint.h"
+#include "topt_ref_typed.h"
 
 int topt_requantize_s16_s16__ref_supports(const topt_requantize_params* p) {
   return topt_requantize_params_check(p, TOPT_ACT_S16, TOPT_ACT_S16) == TOPT_OK;
@@ -20,13 +20,9 @@ size_t topt_requantize_s16_s16__ref_scratch_bytes(const topt_requantize_params* 
 topt_status topt_requantize_s16_s16__ref(const topt_requantize_params* p, const int16_t* input, int16_t* output,
                                          void* scratch) {
   const topt_status st = topt_requantize_params_check(p, TOPT_ACT_S16, TOPT_ACT_S16);
-  int32_t i;
   (void)scratch;
   if (st != TOPT_OK) return st;
   if (input == NULL || output == NULL) return TOPT_ERR_NULL;
-  for (i = 0; i < p->count; ++i) {
-    const int32_t v = topt_requantize(input[i], p->requant.multiplier, p->requant.shift);
-    output[i] = (int16_t)topt_clamp32(v, p->act_min, p->act_max);
-  }
+  topt_ref_requantize(p, input, TOPT_ACT_S16, output, TOPT_ACT_S16);
   return TOPT_OK;
 }

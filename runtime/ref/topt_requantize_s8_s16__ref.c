@@ -2,10 +2,10 @@
  * "Requantize"): q_out = clamp(requantize(q_in - z_in, M, shift) + z_out, act_min, act_max), z_out = 0.
  *
  * Used at a boundary between int8 and int16 activations; with the int16 tensor at the int8 scale it is an
- * exact widening. Shares its validation with topt_requantize_s16_s8__ref. Needs no scratch.
+ * exact widening. Shares its validation with topt_requantize_s16_s8__ref. The loop is shared with the other activation types (topt_ref_typed.h). Needs no scratch.
  */
 #include "tinyopt_rt.h"
-#include "tinyopt_rt_fixedpoint.h"
+#include "topt_ref_typed.h"
 
 int topt_requantize_s8_s16__ref_supports(const topt_requantize_params* p) {
   return topt_requantize_params_check(p, TOPT_ACT_S8, TOPT_ACT_S16) == TOPT_OK;
@@ -19,13 +19,9 @@ size_t topt_requantize_s8_s16__ref_scratch_bytes(const topt_requantize_params* p
 topt_status topt_requantize_s8_s16__ref(const topt_requantize_params* p, const int8_t* input, int16_t* output,
                                        void* scratch) {
   const topt_status st = topt_requantize_params_check(p, TOPT_ACT_S8, TOPT_ACT_S16);
-  int32_t i;
   (void)scratch;
   if (st != TOPT_OK) return st;
   if (input == NULL || output == NULL) return TOPT_ERR_NULL;
-  for (i = 0; i < p->count; ++i) {
-    const int32_t v = topt_requantize(input[i] - p->input_zero_point, p->requant.multiplier, p->requant.shift);
-    output[i] = (int16_t)topt_add_zp_clamp(v, p->output_zero_point, p->act_min, p->act_max);
-  }
+  topt_ref_requantize(p, input, TOPT_ACT_S8, output, TOPT_ACT_S16);
   return TOPT_OK;
 }

@@ -3,9 +3,11 @@
 #include "core/file_bytes.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -139,9 +141,38 @@ void require_exact_size(const FileBytes& data, const std::string& path, uint64_t
   if (data.gzip_cut_off) throw_bad_input(path + ": truncated: the gzip stream is cut off");
 }
 
+namespace {
+
+// A writer killed between creating its temporary and the rename (SIGKILL, a crash) leaves
+// "<name>.tmp<pid>.<n>" next to <name>. The next write of <name> removes those whose process is gone, so a
+// run that is interrupted and resumed (optimize --resume, training --resume) ends with a clean folder.
+// Temporaries of live processes are left alone: they may be writing right now.
+void remove_stale_temporaries(const std::filesystem::path& target) {
+  const std::string prefix = target.filename().string() + ".tmp";
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  const auto digits = [](const std::string& t) {
+    return !t.empty() && t.size() <= 9 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());  // "<pid>.<n>"
+    const size_t dot = rest.find('.');
+    if (dot == std::string::npos || !digits(rest.substr(0, dot)) || !digits(rest.substr(dot + 1))) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+    if (pid == getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    std::error_code ignored;
+    std::filesystem::remove(it->path(), ignored);
+  }
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) {
   static std::atomic<uint64_t> counter{0};
   std::filesystem::path target(path);
+  remove_stale_temporaries(target);
   std::filesystem::path tmp = target;
   tmp += fmt::format(".tmp{}.{}", static_cast<long>(getpid()), counter++);
   auto fail = [&](const std::string& why) {

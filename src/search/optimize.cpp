@@ -163,9 +163,12 @@ Candidate with_float_model(Candidate c, const StageContext& ctx, double teacher_
     c.stages = made.stages;
   } else {
     const nlohmann::json j = ctx.store->load_json(key + ".json");
+    // Made for this very candidate by an interrupted earlier run: the summary stays the candidate's own (a
+    // resumed run's record then says what an uninterrupted one says, but that the stage was reloaded).
+    const int by = j.at("by").get<int>();
+    const std::string made_for = by == c.spec.id ? "" : fmt::format(" (made for #{})", by);
     for (const auto& s : j.at("stages"))
-      c.stages.push_back({s.at("stage"), s.at("summary").get<std::string>() + fmt::format(" (made for #{})", j.at("by").get<int>()),
-                          0.0, true});
+      c.stages.push_back({s.at("stage"), s.at("summary").get<std::string>() + made_for, 0.0, true});
   }
   c.float_model = ctx.store->load_graph(key + ".onnx");
   c.float_accuracy = ctx.store->load_json(key + ".json").at("float_accuracy");
