@@ -48,6 +48,7 @@ nlohmann::json to_json(const EmulateResult& r) {
           {"arena_bytes", r.arena_bytes},
           {"arena_used_bytes", r.arena_used_bytes},
           {"weight_bytes", r.weight_bytes},
+          {"requant_bytes", r.requant_bytes},
           {"code_overhead_bytes", r.code_overhead_bytes},
           {"kernels", r.kernels},
           {"layers", layers}};
@@ -60,10 +61,11 @@ void print_text(const EmulateResult& r) {
   fmt::print("\n");
   fmt::print("instructions per inference {:.0f} ({:.2f} per MAC, {} MACs)\n", r.instructions_per_inference,
              r.macs > 0 ? r.instructions_per_inference / static_cast<double>(r.macs) : 0.0, r.macs);
-  fmt::print("flash {} B (code+consts {} + {} B, weights {} B, runtime overhead {} B); RAM {} B (data+bss {} B "
-             "incl. arena {} B of which {} B touched, stack {} B)\n",
-             r.flash_bytes, r.text_bytes, r.rodata_bytes + r.data_bytes, r.weight_bytes, r.code_overhead_bytes,
-             r.ram_bytes, r.data_bytes + r.bss_bytes, r.arena_bytes, r.arena_used_bytes, r.stack_bytes);
+  fmt::print("flash {} B (code+consts {} + {} B, weights {} B, requantization {} B, runtime overhead {} B); "
+             "RAM {} B (data+bss {} B incl. arena {} B of which {} B touched, stack {} B)\n",
+             r.flash_bytes, r.text_bytes, r.rodata_bytes + r.data_bytes, r.weight_bytes, r.requant_bytes,
+             r.code_overhead_bytes, r.ram_bytes, r.data_bytes + r.bss_bytes, r.arena_bytes, r.arena_used_bytes,
+             r.stack_bytes);
   if (r.layers.empty() || r.instructions_per_inference == 0) return;
   fmt::print("{:>4}  {:<28} {:>10} {:>12} {:>9}\n", "step", "kernel", "MACs", "instructions", "insn/MAC");
   for (const EmulatedLayer& l : r.layers)

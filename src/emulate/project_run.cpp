@@ -154,6 +154,7 @@ ProjectRun run_project(const EmuPlatform& platform, const ProjectManifest& proje
       r.model.rodata += sizes.rodata;
       r.model.data += sizes.data;
       r.model.bss += sizes.bss;
+      r.model.requant += sizes.requant;
     }
   }
   return r;
@@ -207,7 +208,8 @@ void summarize(const ProjectManifest& project, const ProjectRun& device, const s
   result.arena_bytes = project.arena_bytes;
   result.arena_used_bytes = device.arena_used_bytes;
   result.weight_bytes = project.weight_bytes;
-  result.code_overhead_bytes = result.flash_bytes - result.weight_bytes;
+  result.requant_bytes = device.model.requant;
+  result.code_overhead_bytes = result.flash_bytes - result.weight_bytes - result.requant_bytes;
   result.kernels = project.kernels;
 }
 

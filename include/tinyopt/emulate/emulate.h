@@ -65,7 +65,12 @@ struct EmulateResult {
   int64_t arena_bytes = 0;     // the planner's arena (part of bss)
   int64_t arena_used_bytes = 0;  // highest arena byte an inference wrote, + 1 (painting; <= arena_bytes)
   int64_t weight_bytes = 0;    // constant weight and bias tensors (codegen's count)
-  int64_t code_overhead_bytes = 0;  // flash_bytes - weight_bytes: the runtime's price
+  // Per-channel requantization multipliers and shifts (int32 each) as linked: model data derived from
+  // the weight scales (TFLite Micro keeps the scales in the model file, not in its interpreter).
+  int64_t requant_bytes = 0;
+  // flash_bytes - weight_bytes - requant_bytes: the runtime's price (kernel code, the invoke function,
+  // the per-step params structs)
+  int64_t code_overhead_bytes = 0;
   std::vector<std::string> kernels;
 };
 
