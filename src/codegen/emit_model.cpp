@@ -228,7 +228,8 @@ void ModelEmitter::emit_invoke(CWriter& w) {
   // Lengths come from outside the firmware (a file, a packet): check them before anything is touched.
   w.open("int tinyopt_model_invoke_checked(const int8_t *in, size_t in_bytes, int8_t *out, size_t out_bytes)");
   w.line("if (in == NULL || out == NULL) return TINYOPT_MODEL_ERR_NULL;");
-  w.line("if (in_bytes != TINYOPT_MODEL_INPUT_SIZE || out_bytes < TINYOPT_MODEL_OUTPUT_SIZE) return TINYOPT_MODEL_ERR_LENGTH;");
+  w.line("if (in_bytes != TINYOPT_MODEL_INPUT_SIZE || out_bytes < TINYOPT_MODEL_OUTPUT_SIZE)");
+  w.line("  return TINYOPT_MODEL_ERR_LENGTH;");
   w.line("return tinyopt_model_invoke(in, out);");
   w.close();
   w.line();
