@@ -1,144 +1,244 @@
 #!/usr/bin/python3
-"""Fits the cost model's dsp coefficients of the Cortex-M targets to published MLPerf Tiny latencies.
+"""Fits the cost model of the Cortex-M targets: instruction terms to our emulated counts, cycles per
+instruction to published MLPerf Tiny latencies.
 
-Input: bench/results/cost_model.json (written by cost_model_bench: per model the MACs, bytes and steps per
-kernel class of our lowered reference models, and the published rows). Model, per core c and model m:
+Step 1, instruction terms (docs/targets.md "Instruction terms"). Input: --emu, the per-layer file of
+cost_model_emu_bench compare (bench/results/cost_model_emu.json): per kernel call of a spread of models, on
+the emulated cortex-m4 and cortex-m7 with the ref and the dsp kernels, the cost terms of the step
+(cost_terms in include/tinyopt/target/cost_model.h) and the emulated instruction count. Per platform and
+kernel (class/variant, taken from the kernel that ran):
 
-    cycles(m, c) = s_c * (MACs_conv + r_pw*MACs_pw + r_dw*MACs_dw + r_fc*MACs_fc + F*MAC_layers
-                          + b*bytes_other + F/4*other_steps)
+    instructions = sum_t a_t * term_t,    a_t >= 0
 
-one scale s_c per core, class ratios r_* and per-layer overhead F shared by the cores (the per-model
-cycles/MAC on the three boards differ by an almost constant factor, REFERENCE-NUMBERS.md 1.3), b = 1 cycle
-per byte of elementwise / pooling work (fixed, not fitted). Fitted on the in_median rows by least squares
-on log(predicted / published) (Levenberg-Marquardt, numpy only), with weak log-normal priors on the shared
-parameters, because the four models confound them (without priors the fit drives r_pw and r_fc to 0 and
-puts everything into F): r_pw ~ 0.9 (pointwise runs like a conv with a 1x1 window), r_dw ~ 2.5 (depthwise
-has no input-channel reuse; CMSIS-NN-class kernels run it 2-4x slower per MAC), r_fc ~ 1.4 (FC streams
-every weight once), F ~ 2000 cycles per layer (call, checks, requantization setup) -- all [U] tinyopt
-estimates, sigma = PRIOR_SIGMA in log space. Prints the coefficients, the
-leave-one-row-out errors, and with --write DIR rewrites the "*/dsp" rows of DIR/cortex-m{4,7,33}.json.
-Writes the fit summary to --out (bench/results/cost_model_fit.json).
+fitted by non-negative least squares on the relative error (each row divided by its count, so a small
+layer weighs as much as a large one: the acceptance is a median of per-layer relative errors). Held out:
+every architecture group (all widths of one architecture) is predicted by coefficients fitted without it;
+a kernel that only that group uses stays unpredicted (listed as missing), never predicted from its own rows.
 
-Fitting hook for emulator measurements (not yet available): --emu FILE, a JSON list of
-{"target", "class", "instructions_per_mac", "fixed_instructions"} from the emulation harness; when given,
-those rows replace the fitted dsp/ref rows of that target (instructions ~ cycles on Cortex-M4 class cores,
-a documented approximation), and the MLPerf comparison then measures the model's error against them.
+Step 2, cycles per instruction (one factor per core). Input: --results, cost_model_bench's file with the
+published MLPerf Tiny rows (REFERENCE-NUMBERS.md 1.3, best submission per board, X-CUBE-AI). Our dsp
+instruction counts of ds-cnn, resnet8, mobilenetv1-0.25 and fc-ae (predicted by step 1's terms on the
+emulated layers of those models) against published cycles = latency x clock:
+
+    cycles(model, core) = cpi_core * instructions(model, core)
+
+least squares in log space (closed form: the geometric mean of published / instructions), with the
+leave-one-row-out error. cortex-m33 (no emulator) uses cortex-m4's instruction terms (same Armv7E-M / v8-M
+DSP instructions and compiler) with its own cpi. cpi is not a property of our code alone: the published
+rows ran X-CUBE-AI, so cpi < 1 means that stack needs fewer cycles than our kernels need instructions.
+
+--write updates data/targets/cortex-m{4,7,33}.json ("<class>/<variant>" entries with "instructions" and
+"cycles_per_instruction"; removes "default/dsp", which would otherwise shadow the measured ref entries of
+the elementwise kernels). --out writes the fit summary with every held-out layer prediction, which
+cost_model_emu_bench compare reports beside the in-sample ones.
 """
 import argparse
+import collections
 import json
 import math
 import os
-import sys
 
 import numpy as np
 
-CORES = ["cortex-m4", "cortex-m7", "cortex-m33"]
-PARAMS = ["s_m4", "s_m7", "s_m33", "r_pw", "r_dw", "r_fc", "F"]
-BYTE_COST = 1.0
-PRIORS = {3: 0.9, 4: 2.5, 5: 1.4, 6: 2000.0}  # parameter index -> prior median
-PRIOR_SIGMA = {3: 0.3, 4: 0.4, 5: 0.3, 6: 1.0}
+CALIBRATED = {"cortex-m4": "cortex-m4", "cortex-m7": "cortex-m7", "cortex-m33": "cortex-m4"}  # core -> terms from
+MLPERF = {"KWS": "ds-cnn", "IC": "resnet8", "VWW": "mobilenetv1-0.25", "AD": "fc-ae"}
 
 
-def features(model):
-    c = model["classes"]
-    get = lambda k, f: c.get(k, {}).get(f, 0)
-    mac_classes = ["conv2d_s8", "conv2d_1x1_s8", "dwconv2d_s8", "dense_s8"]
-    other = [k for k in c if k not in mac_classes]
-    return {
-        "conv": get("conv2d_s8", "macs"), "pw": get("conv2d_1x1_s8", "macs"), "dw": get("dwconv2d_s8", "macs"),
-        "fc": get("dense_s8", "macs"), "layers": sum(get(k, "steps") for k in mac_classes),
-        "bytes_other": sum(get(k, "bytes") for k in other), "steps_other": sum(get(k, "steps") for k in other),
-    }
+def nnls(A, b, iters=500):
+    """Lawson-Hanson non-negative least squares, min |Ax - b| with x >= 0 (numpy only; no scipy here)."""
+    m, n = A.shape
+    x = np.zeros(n)
+    passive = np.zeros(n, dtype=bool)
+    w = A.T @ (b - A @ x)
+    for _ in range(iters):
+        if passive.all() or w[~passive].max() <= 1e-10:
+            break
+        j = np.argmax(np.where(passive, -np.inf, w))
+        passive[j] = True
+        while True:
+            z = np.zeros(n)
+            z[passive] = np.linalg.lstsq(A[:, passive], b, rcond=None)[0]
+            if (z[passive] > 0).all():
+                x = z
+                break
+            neg = passive & (z <= 0)
+            alpha = np.min(x[neg] / (x[neg] - z[neg]))
+            x = x + alpha * (z - x)
+            passive &= x > 1e-12
+            x[~passive] = 0
+        w = A.T @ (b - A @ x)
+    return x
 
 
-def predict_ms(p, f, core, clock_hz):
-    s = p[CORES.index(core)]
-    r_pw, r_dw, r_fc, F = p[3], p[4], p[5], p[6]
-    cyc = s * (f["conv"] + r_pw * f["pw"] + r_dw * f["dw"] + r_fc * f["fc"] + F * f["layers"] +
-               BYTE_COST * f["bytes_other"] + F / 4 * f["steps_other"])
-    return cyc / clock_hz * 1e3
+def kernel_key(layer):
+    """'topt_conv2d_1x1_s8__dsp' -> 'conv2d_1x1_s8/dsp' (the kernel that ran, not a guess)."""
+    name = layer["kernel"]
+    cls, variant = name[len("topt_"):].split("__")
+    return cls + "/" + variant
 
 
-def fit(rows, feats, clocks, x0=None):
-    x = np.log(np.array(x0 if x0 is not None else [1.5, 1.0, 1.3, 0.8, 2.0, 1.5, 2000.0]))
+def fit_terms(rows, names):
+    A = np.array([[r["terms"][t] for t in names] for r in rows], dtype=float)
+    y = np.array([r["emulated_instructions"] for r in rows], dtype=float)
+    A = A / y[:, None]
+    scale = np.maximum(np.abs(A).max(axis=0), 1e-30)  # column scaling for conditioning
+    c = nnls(A / scale, np.ones(len(rows))) / scale
+    return {t: float(v) for t, v in zip(names, c) if v > 0}
+
+
+def predict(coef, layer):
+    return sum(v * layer["terms"].get(t, 0.0) for t, v in coef.items())
+
+
+def term_names(rows):
+    return [t for t in rows[0]["terms"] if any(r["terms"][t] != 0 for r in rows)]
+
+
+def fit_all(layers):
+    groups = collections.defaultdict(list)
+    for l in layers:
+        groups[(l["platform"], kernel_key(l))].append(l)
+    return {k: fit_terms(v, term_names(v)) for k, v in groups.items()}, groups
+
+
+# Kernel families that get their own cycles-per-instruction ratio (the published stack's relative speed
+# per family differs from ours: X-CUBE-AI runs depthwise far closer to its conv speed than our kernels do).
+FAMILIES = ["conv", "pointwise", "depthwise", "dense", "other"]
+PRIOR_SIGMA = 1.0  # weak log-normal prior of every family ratio around 1 (the 4 models alone confound them)
+
+
+def family_of(key):
+    cls = key.split("/")[0]
+    return ("pointwise" if cls.startswith("conv2d_1x1") else "conv" if cls.startswith("conv2d")
+            else "depthwise" if cls.startswith("dwconv") else "dense" if cls.startswith("dense") else "other")
+
+
+def predict_ms(p, row, instr, clocks):
+    core, model = row["target"], MLPERF[row["benchmark"]]
+    cycles = p[core] * sum(p[f] * instr[(CALIBRATED[core], model, f)] for f in FAMILIES)
+    return cycles / clocks[core] * 1e3
+
+
+def calibrate(rows, instr, clocks, x0=None):
+    """Per-core cpi and shared family ratios (conv fixed at 1): Levenberg-Marquardt on log(predicted /
+    published) with the priors; returns {name: value}."""
+    names = list(CALIBRATED) + FAMILIES[1:]
+    x = np.log(np.array([x0[n] for n in names])) if x0 else np.zeros(len(names))
     def resid(lx):
-        p = np.exp(lx)
-        data = [math.log(predict_ms(p, feats[r["benchmark"]], r["target"], clocks[r["target"]]) / r["published_ms"])
-                for r in rows]
-        prior = [(lx[k] - math.log(m)) / PRIOR_SIGMA[k] for k, m in PRIORS.items()]
-        return np.array(data + prior)
+        p = dict(zip(names, np.exp(lx)), conv=1.0)
+        data = [math.log(predict_ms(p, r, instr, clocks) / r["published_ms"]) for r in rows]
+        return np.array(data + [lx[i] / PRIOR_SIGMA for i in range(len(CALIBRATED), len(names))])
     lam = 1e-2
-    for _ in range(300):
+    for _ in range(200):
         r0 = resid(x)
-        J = np.zeros((len(r0), len(x)))
-        for k in range(len(x)):
-            d = np.zeros(len(x)); d[k] = 1e-6
-            J[:, k] = (resid(x + d) - r0) / 1e-6
-        A = J.T @ J + lam * np.eye(len(x))
-        step = np.linalg.solve(A, -J.T @ r0)
+        J = np.array([(resid(x + d) - r0) / 1e-6 for d in np.eye(len(x)) * 1e-6]).T
+        step = np.linalg.solve(J.T @ J + lam * np.eye(len(x)), -J.T @ r0)
         if np.sum(resid(x + step) ** 2) < np.sum(r0 ** 2):
-            x = x + step; lam = max(lam / 3, 1e-9)
+            x, lam = x + step, max(lam / 3, 1e-9)
         else:
             lam *= 5
         if np.linalg.norm(step) < 1e-10:
             break
-    return np.exp(x)
+    return dict(zip(names, np.exp(x)), conv=1.0)
+
+
+def median_abs(v):
+    return float(np.median(np.abs(v))) if len(v) else float("nan")
 
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--emu", default="bench/results/cost_model_emu.json")
     ap.add_argument("--results", default="bench/results/cost_model.json")
     ap.add_argument("--targets", default="data/targets")
-    ap.add_argument("--write", action="store_true", help="rewrite the */dsp rows of the Cortex-M target files")
+    ap.add_argument("--write", action="store_true", help="update data/targets/cortex-m{4,7,33}.json")
     ap.add_argument("--out", default="bench/results/cost_model_fit.json")
-    ap.add_argument("--emu", help="per-kernel instruction counts from the emulation harness (see module doc)")
     a = ap.parse_args()
-    if a.emu:
-        sys.exit("--emu: no emulator measurements exist yet; the hook is documented in docs/targets.md")
+    emu = json.load(open(a.emu))
+    layers = emu["layers"]
+    coef, groups = fit_all(layers)
+
+    # held out, by architecture group
+    held = []
+    for g in sorted({l["group"] for l in layers}):
+        hc, _ = fit_all([l for l in layers if l["group"] != g])
+        for l in layers:
+            c = hc.get((l["platform"], kernel_key(l)))
+            if l["group"] == g and c is not None:
+                held.append({"key": l["key"], "predicted_instructions": predict(c, l),
+                             "emulated_instructions": l["emulated_instructions"]})
+    in_err = [100 * (predict(coef[(l["platform"], kernel_key(l))], l) / l["emulated_instructions"] - 1) for l in layers]
+    ho_err = [100 * (h["predicted_instructions"] / h["emulated_instructions"] - 1) for h in held]
+    print(f"instruction terms: {len(layers)} layers, median |error| in-sample {median_abs(in_err):.1f}%, "
+          f"held out by architecture {median_abs(ho_err):.1f}% ({len(held)} layers predicted)")
+    for (platform, key), rows in sorted(groups.items()):
+        errs = [100 * (predict(coef[(platform, key)], l) / l["emulated_instructions"] - 1) for l in rows]
+        print(f"  {platform:<10} {key:<24} {len(rows):4d} layers  {median_abs(errs):5.1f}%  "
+              + " ".join(f"{t}={v:.4g}" for t, v in coef[(platform, key)].items()))
+
+    # cycles per instruction from the published MLPerf Tiny rows
     res = json.load(open(a.results))
-    feats = {m["benchmark"]: features(m) for m in res["features"]}
-    clocks = {c: json.load(open(os.path.join(a.targets, c + ".json")))["clock_hz"] for c in CORES}
+    clocks = {c: json.load(open(os.path.join(a.targets, c + ".json")))["clock_hz"] for c in CALIBRATED}
+    instr = collections.defaultdict(float)  # (platform, model, family) -> predicted dsp instructions
+    for l in layers:
+        if l["variant"] == "dsp" and l["model"] in MLPERF.values():
+            instr[(l["platform"], l["model"], family_of(kernel_key(l)))] += predict(
+                coef[(l["platform"], kernel_key(l))], l)
     rows = [r for r in res["rows"] if r["in_median"]]
-    p = fit(rows, feats, clocks)
-    errs = [100 * (predict_ms(p, feats[r["benchmark"]], r["target"], clocks[r["target"]]) / r["published_ms"] - 1) for r in rows]
-    loo = []
+    cal = lambda rs, x0=None: calibrate(rs, instr, clocks, x0)
+    p = cal(rows)
+    mlperf = []
     for i, r in enumerate(rows):
-        q = fit(rows[:i] + rows[i + 1:], feats, clocks, x0=p)
-        loo.append(100 * (predict_ms(q, feats[r["benchmark"]], r["target"], clocks[r["target"]]) / r["published_ms"] - 1))
-    med = lambda v: float(np.median(np.abs(v)))
-    print("parameters:", {k: round(float(v), 4) for k, v in zip(PARAMS, p)})
-    for r, e, l in zip(rows, errs, loo):
-        print(f"  {r['target']:<10} {r['benchmark']:<4} published {r['published_ms']:8.3f} ms  in-sample {e:6.1f}%  leave-one-out {l:6.1f}%")
-    print(f"median |error|: in-sample {med(errs):.1f}%, leave-one-row-out {med(loo):.1f}%")
-    summary = {"generator": "bench/fit_cost_model.py", "model": __doc__.split("\n\n")[1],
-               "parameters": dict(zip(PARAMS, map(float, p))),
-               "rows": [{"target": r["target"], "benchmark": r["benchmark"], "published_ms": r["published_ms"],
-                         "in_sample_error_pct": e, "leave_one_out_error_pct": l} for r, e, l in zip(rows, errs, loo)],
-               "median_abs_error_pct": med(errs), "leave_one_out_median_abs_error_pct": med(loo)}
-    text = json.dumps(summary, indent=2) + "\n"
+        q = cal(rows[:i] + rows[i + 1:], p)
+        e_in = 100 * (predict_ms(p, r, instr, clocks) / r["published_ms"] - 1)
+        e_loo = 100 * (predict_ms(q, r, instr, clocks) / r["published_ms"] - 1)
+        mlperf.append({"target": r["target"], "benchmark": r["benchmark"], "published_ms": r["published_ms"],
+                       "predicted_ms": predict_ms(p, r, instr, clocks), "in_sample_error_pct": e_in,
+                       "leave_one_out_error_pct": e_loo})
+        print(f"  {r['target']:<10} {r['benchmark']:<4} published {r['published_ms']:8.3f} ms predicted "
+              f"{predict_ms(p, r, instr, clocks):8.3f}  in-sample {e_in:6.1f}%  leave-one-out {e_loo:6.1f}%")
+    m_in = median_abs([m["in_sample_error_pct"] for m in mlperf])
+    m_loo = median_abs([m["leave_one_out_error_pct"] for m in mlperf])
+    cpi = {c: p[c] for c in CALIBRATED}
+    ratios = {f: p[f] for f in FAMILIES}
+    print("cycles per instruction:", {c: round(v, 4) for c, v in cpi.items()}, "family ratios:",
+          {f: round(v, 3) for f, v in ratios.items()},
+          f"MLPerf median |error| in-sample {m_in:.1f}%, leave-one-row-out {m_loo:.1f}%")
+
+    summary = {"generator": "bench/fit_cost_model.py", "model": __doc__.strip(),
+               "instruction_terms": {f"{p} {k}": c for (p, k), c in sorted(coef.items())},
+               "emulated_median_abs_error_pct": median_abs(in_err),
+               "emulated_held_out_median_abs_error_pct": median_abs(ho_err),
+               "cycles_per_instruction": cpi, "family_ratios": ratios, "mlperf_rows": mlperf,
+               "mlperf_median_abs_error_pct": m_in, "mlperf_leave_one_out_median_abs_error_pct": m_loo,
+               "held_out_layers": held}
     tmp = a.out + ".tmp"
-    open(tmp, "w").write(text); os.replace(tmp, a.out)
+    open(tmp, "w").write(json.dumps(summary, indent=2) + "\n")
+    os.replace(tmp, a.out)
     print("wrote", a.out)
-    if a.write:
-        src = ("fitted by bench/fit_cost_model.py to MLPerf Tiny best-submission latencies (X-CUBE-AI 10.2 L4R5ZI-P / "
-               "U575ZI v1.3, X-CUBE-AI 9.0 H7A3ZI v1.2; REFERENCE-NUMBERS.md 1.3 [V]) over our ds-cnn, resnet8, "
-               "mobilenetv1-0.25, fc-ae: s_core x class ratio [D]")
-        for i, core in enumerate(CORES):
-            path = os.path.join(a.targets, core + ".json")
-            t = json.load(open(path))
-            s = float(p[i]); F = float(p[6])
-            rnd = lambda v: round(v, 4)
-            t["kernel_costs"].update({
-                "conv2d_s8/dsp": {"cycles_per_mac": rnd(s), "fixed_cycles": rnd(s * F), "source": src},
-                "conv2d_1x1_s8/dsp": {"cycles_per_mac": rnd(s * p[3]), "fixed_cycles": rnd(s * F), "source": src},
-                "dwconv2d_s8/dsp": {"cycles_per_mac": rnd(s * p[4]), "fixed_cycles": rnd(s * F), "source": src},
-                "dense_s8/dsp": {"cycles_per_mac": rnd(s * p[5]), "fixed_cycles": rnd(s * F), "source": src},
-                "default/dsp": {"cycles_per_byte": rnd(s * BYTE_COST), "fixed_cycles": rnd(s * F / 4),
-                                "source": src + "; 1 cycle/byte x s_core for elementwise and pooling work [U]"},
-            })
-            tmp = path + ".tmp"
-            open(tmp, "w").write(json.dumps(t, indent=2) + "\n"); os.replace(tmp, path)
-            print("updated", path)
+    if not a.write:
+        return
+    for core, terms_from in CALIBRATED.items():
+        path = os.path.join(a.targets, core + ".json")
+        t = json.load(open(path))
+        t["kernel_costs"].pop("default/dsp", None)
+        for (platform, key), c in sorted(coef.items()):
+            if platform != terms_from:
+                continue
+            n = len(groups[(platform, key)])
+            src = (f"instructions: NNLS fit to {n} emulated kernel calls of {key} on {platform} (qemu insn count, "
+                   f"bench/cost_model_emu_bench.cpp + bench/fit_cost_model.py) [D]; cycles_per_instruction "
+                   f"= {cpi[core]:.4f} (this core) x {ratios[family_of(key)]:.3f} ({family_of(key)} kernels, shared by the "
+                   f"cores), least squares in log space of MLPerf Tiny best-submission latencies on this board "
+                   f"(REFERENCE-NUMBERS.md 1.3 [V]) against our predicted dsp instructions for ds-cnn, resnet8, "
+                   f"mobilenetv1-0.25, fc-ae [D]")
+            t["kernel_costs"][key] = {"instructions": {k: round(v, 6) for k, v in c.items()},
+                                      "cycles_per_instruction": round(cpi[core] * ratios[family_of(key)], 4),
+                                      "source": src}
+        tmp = path + ".tmp"
+        open(tmp, "w").write(json.dumps(t, indent=2) + "\n")
+        os.replace(tmp, path)
+        print("updated", path)
 
 
 if __name__ == "__main__":

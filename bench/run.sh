@@ -257,6 +257,25 @@ bench_cost_model() {
   "$build/cost_model_bench" "$results/cost_model.json"
 }
 
+# --- cost model vs our own emulated instruction counts, per kernel call (issue 8: <= 10%) ---------------
+# Emulates a spread of models with the ref and dsp kernels on cortex-m4 / cortex-m7 (slow: codegen + qemu
+# per run, BENCH_EMU_JOBS runs at a time), fits the instruction terms and cycles per instruction
+# (bench/fit_cost_model.py; with BENCH_COST_WRITE=1 it rewrites data/targets/cortex-m{4,7,33}.json, a
+# rebuild then compiles them in), and compares the shipped coefficients with every emulated call, in-sample
+# and held out by architecture (bench/results/cost_model_emu.json, cost_model_fit.json).
+bench_cost_model_emu() {
+  echo "== cost model vs emulated instruction counts"
+  need_binary tinyopt
+  need_binary cost_model_emu_bench
+  local dir="$work/cost_model_emu" write=()
+  [[ -n ${BENCH_COST_WRITE:-} ]] && write=(--write)
+  mkdir -p "$dir" "$results"
+  "$here/cost_model_emu_measure.sh" "$build/tinyopt" "$dir" "${BENCH_EMU_JOBS:-2}"
+  "$build/cost_model_emu_bench" "$dir" "$dir/terms.json"
+  (cd "$here/.." && $python bench/fit_cost_model.py --emu "$dir/terms.json" --out "$results/cost_model_fit.json" "${write[@]}")
+  "$build/cost_model_emu_bench" "$dir" "$results/cost_model_fit.json" "$results/cost_model_emu.json"
+}
+
 # --- fault injection: optimize SIGKILLed 20 times, each followed by --resume (issue 9.4) -------------------
 # A small optimize (one pruning level, a few hundred images, one thread) killed at random moments; the
 # resumed result must equal an uninterrupted run's and no output may ever be partial (docs/hostile-inputs.md).
@@ -330,6 +349,7 @@ main() {
   bench_pruning
   bench_arena
   bench_cost_model
+  bench_cost_model_emu
   bench_fault_injection
 }
 

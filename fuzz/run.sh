@@ -8,8 +8,9 @@
 # `cov`, covered edges, and `ft`, features), corpus size and artifacts, every earlier run's figures under
 # "runs", and totals over all of them (total_seconds, total_execs, max_cov).
 # Exits non-zero when any target found something (after running all of them). FUZZ_TIMEOUT (10 s) is the
-# wall time one input may take: libFuzzer's clock is the wall clock, so on a machine busy enough that a
-# `nice -n 19` fuzzer waits seconds for a core, raise it or fast inputs are reported as hangs.
+# wall time one input may take (and the "slow unit" threshold): libFuzzer's clock is the wall clock, so on a
+# machine busy enough that a `nice -n 19` fuzzer waits seconds for a core, raise it or fast inputs are
+# reported as hangs.
 set -uo pipefail
 build=$1
 seconds=$2
@@ -22,7 +23,7 @@ for t in "$@"; do
   bin="$build/${t}_fuzz"
   [ -x "$bin" ] || { echo "fuzz: $bin is missing" >&2; status=1; continue; }
   mkdir -p "$build/corpus/$t" "$build/seeds/$t"
-  args=(-max_total_time="$seconds" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048
+  args=(-max_total_time="$seconds" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-10}" -report_slow_units="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048
         -artifact_prefix="$build/artifacts/$t-")
   case $t in
     onnx_import | qdq_import) args+=(-dict="$here/onnx.dict" -max_len=65536) ;;

@@ -119,30 +119,10 @@ topt_dsp_gemm_work topt_dsp_gemm_setup(void* scratch, int32_t k, int32_t channel
   work.channels = (topt_dsp_channel*)topt_dsp_align8(scratch);
   work.tile = (int32_t*)(void*)(work.channels + channels);
   work.rows = (int16_t*)(void*)(work.tile + TOPT_DSP_ROWS * channels);
-  work.plain = 1;
-  for (c = 0; c < channels; ++c) {
+  work.plain = topt_dsp_all_plain(q, channels);
+  for (c = 0; c < channels; ++c)
     work.channels[c] = topt_dsp_channel_of(bias != NULL ? bias[c] : 0, q->multiplier[c], q->shift[c]);
-    if (q->shift[c] >= 0) work.plain = 0;
-  }
   return work;
-}
-
-/* The output pass over one tile row: out[c] = output_s8(acc[c], channel c) for c < n. `plain`: every
- * channel has left = 0 and right > 0, so topt_dsp_requantize reduces to one SMLAL and one shift. */
-static void output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int plain,
-                       const topt_channel_quant* q, int8_t* out) {
-  const int32_t zp = q->output_zero_point, lo = q->act_min - zp, hi = q->act_max - zp;
-  int32_t c;
-  if (!plain) {
-    for (c = 0; c < n; ++c) out[c] = topt_dsp_output_s8(acc[c], ch + c, lo, hi, zp);
-    return;
-  }
-  for (c = 0; c < n; ++c) {
-    const int32_t v = (int32_t)((uint32_t)acc[c] + (uint32_t)ch[c].bias);
-    int32_t y = (int32_t)(((int64_t)v * ch[c].multiplier + ch[c].round[(uint32_t)v >> 31]) >> 32) >> (ch[c].right - 1);
-    y = y < lo ? lo : (y > hi ? hi : y);
-    out[c] = (int8_t)(y + zp);
-  }
 }
 
 void topt_dsp_gemm_s8(const topt_dsp_gemm_work* work, int32_t rows, const int8_t* w, int32_t k, int32_t c0, int32_t n,
@@ -170,7 +150,8 @@ void topt_dsp_gemm_s8(const topt_dsp_gemm_work* work, int32_t rows, const int8_t
       tile[r * n + c1] = acc[1];
     }
   }
-  for (r = 0; r < rows; ++r) output_row(tile + r * n, work->channels + c0, n, work->plain, q, out + r * out_stride);
+  for (r = 0; r < rows; ++r)
+    topt_dsp_output_row(tile + r * n, work->channels + c0, n, work->plain, q, out + r * out_stride);
 }
 
 void topt_dsp_unpack_int4(const uint8_t* packed, int32_t first, int32_t count, int8_t* out) {

@@ -123,6 +123,33 @@ static inline int8_t topt_dsp_output_s8(int32_t acc, const topt_dsp_channel* r, 
   return (int8_t)(v + zero_point);
 }
 
+/* Whether every channel has left = 0 and right > 0 (shift < 0, as real layers have): then the output stage
+ * reduces to one SMLAL and one shift (topt_dsp_output_row). */
+static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channels) {
+  int32_t c;
+  for (c = 0; c < channels; ++c)
+    if (q->shift[c] >= 0) return 0;
+  return 1;
+}
+
+/* out[c] = output_s8(acc[c], channel c) for c < n, shared by the product and the depthwise core. `plain`
+ * (topt_dsp_all_plain): topt_dsp_requantize without its left-shift and right = 0 branches. */
+static inline void topt_dsp_output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int plain,
+                                       const topt_channel_quant* q, int8_t* out) {
+  const int32_t zp = q->output_zero_point, lo = q->act_min - zp, hi = q->act_max - zp;
+  int32_t c;
+  if (!plain) {
+    for (c = 0; c < n; ++c) out[c] = topt_dsp_output_s8(acc[c], ch + c, lo, hi, zp);
+    return;
+  }
+  for (c = 0; c < n; ++c) {
+    const int32_t v = (int32_t)((uint32_t)acc[c] + (uint32_t)ch[c].bias);
+    int32_t y = (int32_t)(((int64_t)v * ch[c].multiplier + ch[c].round[(uint32_t)v >> 31]) >> 32) >> (ch[c].right - 1);
+    y = y < lo ? lo : (y > hi ? hi : y);
+    out[c] = (int8_t)(y + zp);
+  }
+}
+
 /* Both int16 halves of the word hold -zero_point (SXTAB16 adds it to two sign-extended bytes at once). */
 static inline int32_t topt_dsp_neg_zp2(int32_t zero_point) {
   return (int32_t)(((uint32_t)(-zero_point) & 0xFFFFu) * 0x10001u);

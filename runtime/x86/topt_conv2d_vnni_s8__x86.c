@@ -10,15 +10,18 @@
  * except that constant, which is added with wrap-around int32 lanes: the true result fits int32
  * (docs/numerics.md section 3), so the wrapped sum equals it; summation order is free.
  *
- * Direct convolution (no im2col): each image is copied once into the scratch as u8, zero-point padded
- * (u = z + 128 around it, as far as the window reaches) and with its channels padded to c4, a multiple of
- * 4, by zeros (facing zero weights). A row of the implicit matrix product is an output pixel; its k index
- * runs over taps (ky, kx) and, within a tap, over the c4 channels of the input pixel the tap reads, which
- * sit contiguously in the padded image, so the micro-kernel reads quads straight from it.
+ * Direct convolution: each image is copied once into the scratch as u8, zero-point padded (u = z + 128
+ * around it, as far as the window reaches) and with its channels padded to c4, a multiple of 4, by zeros
+ * (facing zero weights). A row of the implicit matrix product is an output pixel; its k index runs over
+ * taps (ky, kx) and, within a tap, over the c4 channels of the input pixel the tap reads, which sit
+ * contiguously in the padded image, so the micro-kernel reads quads straight from it.
+ * Few input channels (use_im2col: a first layer reading 1 or 2 channels) would waste most quads on that
+ * channel padding; such layers gather explicit im2col rows (all taps * C values, padded once at the end to
+ * a multiple of 4) from the padded image and run the same micro-kernel on them as a 1x1 convolution.
  * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3, k = tap * c4 + channel) a
  * block holds 64 bytes, the quad of each of its 16 channels, so a row's quad broadcast to all lanes gives,
- * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 4 rows x 32
- * channels, 8 accumulators. The output stage runs 16 channels at a time in AVX-512 when no channel's shift
+ * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 8 rows x 32
+ * channels, 16 accumulators. The output stage runs 16 channels at a time in AVX-512 when no channel's shift
  * is > 0 (store_rows_right), else 8 at a time through the AVX2 helpers (store_rows).
  *
  * Weight cache: the scratch starts with a tag naming the filter, bias and multiplier / shift arrays and the
@@ -82,12 +85,48 @@ int topt_conv2d_vnni_s8__x86_supports(const topt_conv2d_params* p) {
   return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK && has_vnni();
 }
 
+/* 1 when the layer runs on an explicit im2col matrix instead of the padded image: with few input channels
+ * (a first layer reading 1 or 2 channels) padding each tap's channels to c4 would waste at least a quarter
+ * of the quads, while an im2col row packs all taps * cin values and pads only its end to 4. */
+static int use_im2col(const topt_window2d* w) {
+  const int32_t taps = w->kernel_h * w->kernel_w, cin = w->input.c;
+  const int32_t k_direct = taps * ((cin + 3) & ~3), k_im2col = (taps * cin + 3) & ~3;
+  return 4 * k_im2col <= 3 * k_direct;
+}
+
+/* The im2col matrix of use_im2col(): one row of k4 bytes per output pixel, read by the micro-kernel as a
+ * 1x1 convolution over a 1 x pixels image (flat window). */
+static void im2col_shape(const topt_window2d* w, topt_window2d* flat, padded_image* g) {
+  const int32_t pixels = w->output.h * w->output.w;
+  *flat = *w;
+  flat->output.h = 1;
+  flat->output.w = pixels;
+  flat->kernel_h = flat->kernel_w = 1;
+  flat->stride_h = flat->stride_w = flat->dilation_h = flat->dilation_w = 1;
+  g->c4 = (w->kernel_h * w->kernel_w * w->input.c + 3) & ~3;
+  g->hp = 1;
+  g->wp = pixels;
+}
+
+/* Bytes of the image area: the padded image, plus for im2col its matrix; 4 bytes of slack after each
+ * for the 4-byte word copies of gather_rows. */
+static size_t image_bytes(const topt_window2d* w) {
+  const padded_image g = padded_of(w);
+  if (use_im2col(w)) {
+    topt_window2d flat;
+    padded_image ga;
+    im2col_shape(w, &flat, &ga);
+    return align64((size_t)g.hp * (size_t)g.wp * (size_t)w->input.c + 4) + (size_t)ga.wp * (size_t)ga.c4 + 4;
+  }
+  return (size_t)g.hp * (size_t)g.wp * (size_t)g.c4;
+}
+
 size_t topt_conv2d_vnni_s8__x86_scratch_bytes(const topt_conv2d_params* p) {
-  padded_image g;
+  const topt_window2d* w = &p->win;
   if (!topt_conv2d_vnni_s8__x86_supports(p)) return 0;
-  g = padded_of(&p->win);
-  return 64 + packed_bytes(p->win.kernel_h * p->win.kernel_w * g.c4, p->win.output.c) +
-         (size_t)g.hp * (size_t)g.wp * (size_t)g.c4;
+  if (use_im2col(w))
+    return 64 + packed_bytes((w->kernel_h * w->kernel_w * w->input.c + 3) & ~3, w->output.c) + image_bytes(w);
+  return 64 + packed_bytes(w->kernel_h * w->kernel_w * padded_of(w).c4, w->output.c) + image_bytes(w);
 }
 
 /* Packs (channels, taps, cin) weights, each tap's cin channels padded to c4 by zeros, into mem (64-byte
@@ -147,25 +186,80 @@ TOPT_VNNI static void to_u8(const int8_t* src, int32_t n, uint8_t* dst) {
   int32_t i = 0;
   for (; i + 32 <= n; i += 32)
     _mm256_storeu_si256((__m256i*)(dst + i), _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(src + i)), flip));
-  for (; i < n; ++i) dst[i] = (uint8_t)(src[i] ^ 0x80);
+  if (i < n) { /* the last < 32 bytes by masked load and store (masked-off bytes are not touched) */
+    const __mmask32 m = (__mmask32)((1ull << (n - i)) - 1u);
+    _mm256_mask_storeu_epi8(dst + i, m, _mm256_xor_si256(_mm256_maskz_loadu_epi8(m, src + i), flip));
+  }
+}
+
+/* n pixels of border: cin bytes z + 128 (real 0) and c4 - cin zero bytes each. */
+static void fill_border(uint8_t* dst, int32_t n, int32_t cin, int32_t c4, uint8_t border) {
+  int32_t i;
+  if (cin == c4) {
+    memset(dst, border, (size_t)n * (size_t)c4);
+    return;
+  }
+  for (i = 0; i < n; ++i, dst += c4) {
+    memset(dst, border, (size_t)cin);
+    memset(dst + cin, 0, (size_t)(c4 - cin));
+  }
 }
 
 /* Image b of the input as the padded u8 image g: input pixels +128, the border z + 128, channels c4 - C
- * of every pixel 0. */
+ * of every pixel 0. Row by row, so that with c4 == C a row's interior is one contiguous conversion. */
 TOPT_VNNI static void fill_padded(const topt_window2d* w, int32_t zero_point, const int8_t* input, int32_t b,
                                   padded_image g, uint8_t* img) {
-  const int32_t cin = w->input.c;
+  const int32_t cin = w->input.c, right = g.wp - w->pad_left - w->input.w;
+  const uint8_t border = (uint8_t)(zero_point + 128);
   int32_t py, px;
   for (py = 0; py < g.hp; ++py) {
     const int32_t iy = py - w->pad_top;
-    for (px = 0; px < g.wp; ++px) {
-      const int32_t ix = px - w->pad_left;
-      uint8_t* dst = img + ((size_t)py * (size_t)g.wp + (size_t)px) * (size_t)g.c4;
-      if (iy >= 0 && iy < w->input.h && ix >= 0 && ix < w->input.w)
-        to_u8(input + (((size_t)b * w->input.h + (size_t)iy) * w->input.w + (size_t)ix) * (size_t)cin, cin, dst);
-      else
-        memset(dst, zero_point + 128, (size_t)cin);
-      memset(dst + cin, 0, (size_t)(g.c4 - cin));
+    uint8_t* dst = img + (size_t)py * (size_t)g.wp * (size_t)g.c4;
+    const int8_t* src = input + ((size_t)b * w->input.h + (size_t)iy) * w->input.w * (size_t)cin;
+    if (iy < 0 || iy >= w->input.h) {
+      fill_border(dst, g.wp, cin, g.c4, border);
+      continue;
+    }
+    fill_border(dst, w->pad_left, cin, g.c4, border);
+    dst += (size_t)w->pad_left * (size_t)g.c4;
+    if (cin == g.c4) {
+      to_u8(src, w->input.w * cin, dst);
+    } else {
+      for (px = 0; px < w->input.w; ++px) {
+        to_u8(src + (size_t)px * (size_t)cin, cin, dst + (size_t)px * (size_t)g.c4);
+        memset(dst + (size_t)px * (size_t)g.c4 + cin, 0, (size_t)(g.c4 - cin));
+      }
+    }
+    fill_border(dst + (size_t)w->input.w * (size_t)g.c4, right, cin, g.c4, border);
+  }
+}
+
+/* Copies n bytes as ceil(n / 4) 4-byte words: up to 3 bytes past both ends are read and written (the
+ * callers leave slack, and what lands past a run is overwritten by the next run or faces a zero weight). */
+static inline void copy_words(uint8_t* dst, const uint8_t* src, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; i += 4) memcpy(dst + i, src + i, 4);
+}
+
+/* The im2col rows (k4 bytes each, in OHWI filter order) of every output pixel, gathered from the padded
+ * image img of C channels per pixel (g.c4 == C): per tap row ky one run of kernel_w * C bytes (dilation 1)
+ * or kernel_w runs of C bytes. Runs are written in order, row after row, so a word copy spilling into the
+ * next run or row is overwritten by it; bytes between taps * C and k4 face zero weights. */
+static void gather_rows(const topt_window2d* w, const uint8_t* img, padded_image g, int32_t k4, uint8_t* rows) {
+  const int32_t cin = w->input.c, run = w->dilation_w == 1 ? w->kernel_w * cin : cin;
+  const int32_t runs = w->dilation_w == 1 ? 1 : w->kernel_w, kh = w->kernel_h;
+  const size_t tap_row = (size_t)w->dilation_h * (size_t)g.wp * (size_t)cin, run_step = (size_t)w->dilation_w * (size_t)cin;
+  int32_t oy, ox, ky, r;
+  for (oy = 0; oy < w->output.h; ++oy) {
+    const uint8_t* src = img + (size_t)oy * (size_t)w->stride_h * (size_t)g.wp * (size_t)cin;
+    for (ox = 0; ox < w->output.w; ++ox, src += (size_t)w->stride_w * (size_t)cin, rows += k4) {
+      uint8_t* dst = rows;
+      if (run <= 4 && runs == 1) { /* a first layer's 1- or 2-channel 1-, 2- or 3-wide kernel row */
+        for (ky = 0; ky < kh; ++ky, dst += run) memcpy(dst, src + (size_t)ky * tap_row, 4);
+        continue;
+      }
+      for (ky = 0; ky < kh; ++ky)
+        for (r = 0; r < runs; ++r, dst += run) copy_words(dst, src + (size_t)ky * tap_row + (size_t)r * run_step, run);
     }
   }
 }
@@ -249,58 +343,72 @@ static inline int32_t load_quad(const uint8_t* p) {
 
 #define TOPT_DP(acc, x, w) acc = _mm512_dpbusd_epi32(acc, x, w)
 
-/* Every output pixel of one image: tiles of 4 pixels x 32 channels, each pixel's quads read from the
- * padded image at (oy * stride_h + ky * dilation_h, ox * stride_w + kx * dilation_w). */
+#define TILE_ROWS 8 /* output pixels per tile: 8 x 2 accumulators, so 16 vpdpbusd share 2 weight loads */
+#define TOPT_ROW_DP(i)                          \
+  x = _mm512_set1_epi32(load_quad(r[i] + j)); \
+  TOPT_DP(a##i##0, x, w0);                     \
+  TOPT_DP(a##i##1, x, w1)
+#define TOPT_ROW_STORE(i)                                         \
+  _mm512_store_si512((void*)(sums + 32 * (i)), a##i##0); \
+  _mm512_store_si512((void*)(sums + 32 * (i) + 16), a##i##1)
+
+/* Every output pixel of one image: tiles of TILE_ROWS pixels x 32 channels, each pixel's quads read from
+ * the padded image at (oy * stride_h + ky * dilation_h, ox * stride_w + kx * dilation_w). */
 TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int left_shifts, const topt_window2d* w,
                            const uint8_t* img, padded_image g, int8_t* out) {
   const int32_t pixels = w->output.h * w->output.w, out_stride = w->output.c, c4 = g.c4;
-  int32_t sums[4 * 32] __attribute__((aligned(64))); /* (row, channel) sums of one 4 x 32 tile */
-  int32_t m, c, i, ky, kx, j;
-  for (m = 0; m < pixels; m += 4) {
-    const int32_t nrows = pixels - m < 4 ? pixels - m : 4;
-    const uint8_t* base[4];
-    for (i = 0; i < 4; ++i) {
-      const int32_t px = m + (i < nrows ? i : 0), oy = px / w->output.w, ox = px % w->output.w;
+  int32_t sums[TILE_ROWS * 32] __attribute__((aligned(64))); /* (row, channel) sums of one tile */
+  int32_t m, c, i, ky, kx, j, oy = 0, ox = 0; /* (oy, ox): output pixel m, stepped without a division */
+  for (m = 0; m < pixels; m += TILE_ROWS) {
+    const int32_t nrows = pixels - m < TILE_ROWS ? pixels - m : TILE_ROWS;
+    const uint8_t* base[TILE_ROWS];
+    for (i = 0; i < TILE_ROWS; ++i) {
+      if (i == nrows) {
+        for (; i < TILE_ROWS; ++i) base[i] = base[0]; /* rows past the end recompute row 0 (not stored) */
+        break;
+      }
       base[i] = img + ((size_t)oy * (size_t)w->stride_h * (size_t)g.wp + (size_t)ox * (size_t)w->stride_w) * (size_t)c4;
+      if (++ox == w->output.w) {
+        ox = 0;
+        ++oy;
+      }
     }
     for (c = 0; c < pk->channels; c += 32) {
       const uint8_t* b0 = pk->weights + (size_t)c * (size_t)pk->k4;
       const uint8_t* b1 = b0 + (size_t)16 * (size_t)pk->k4;
-      __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00;
-      __m512i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00;
+      __m512i a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
       for (ky = 0; ky < w->kernel_h; ++ky) {
         for (kx = 0; kx < w->kernel_w; ++kx) {
           const size_t off =
               ((size_t)ky * (size_t)w->dilation_h * (size_t)g.wp + (size_t)kx * (size_t)w->dilation_w) * (size_t)c4;
-          const uint8_t *r0 = base[0] + off, *r1 = base[1] + off, *r2 = base[2] + off, *r3 = base[3] + off;
+          const uint8_t* r[TILE_ROWS];
+          for (i = 0; i < TILE_ROWS; ++i) r[i] = base[i] + off;
           for (j = 0; j < c4; j += 4) {
             const __m512i w0 = _mm512_load_si512((const void*)b0);
             const __m512i w1 = _mm512_load_si512((const void*)b1);
-            __m512i x = _mm512_set1_epi32(load_quad(r0 + j));
+            __m512i x;
             b0 += 64;
             b1 += 64;
-            TOPT_DP(a00, x, w0);
-            TOPT_DP(a01, x, w1);
-            x = _mm512_set1_epi32(load_quad(r1 + j));
-            TOPT_DP(a10, x, w0);
-            TOPT_DP(a11, x, w1);
-            x = _mm512_set1_epi32(load_quad(r2 + j));
-            TOPT_DP(a20, x, w0);
-            TOPT_DP(a21, x, w1);
-            x = _mm512_set1_epi32(load_quad(r3 + j));
-            TOPT_DP(a30, x, w0);
-            TOPT_DP(a31, x, w1);
+            TOPT_ROW_DP(0);
+            TOPT_ROW_DP(1);
+            TOPT_ROW_DP(2);
+            TOPT_ROW_DP(3);
+            TOPT_ROW_DP(4);
+            TOPT_ROW_DP(5);
+            TOPT_ROW_DP(6);
+            TOPT_ROW_DP(7);
           }
         }
       }
-      _mm512_store_si512((void*)(sums + 0), a00);
-      _mm512_store_si512((void*)(sums + 16), a01);
-      _mm512_store_si512((void*)(sums + 32), a10);
-      _mm512_store_si512((void*)(sums + 48), a11);
-      _mm512_store_si512((void*)(sums + 64), a20);
-      _mm512_store_si512((void*)(sums + 80), a21);
-      _mm512_store_si512((void*)(sums + 96), a30);
-      _mm512_store_si512((void*)(sums + 112), a31);
+      TOPT_ROW_STORE(0);
+      TOPT_ROW_STORE(1);
+      TOPT_ROW_STORE(2);
+      TOPT_ROW_STORE(3);
+      TOPT_ROW_STORE(4);
+      TOPT_ROW_STORE(5);
+      TOPT_ROW_STORE(6);
+      TOPT_ROW_STORE(7);
       if (left_shifts)
         store_rows(pk, q, left_shifts, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
       else
@@ -312,19 +420,32 @@ TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int
 TOPT_VNNI static void run(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                           int8_t* output, void* scratch) {
   const topt_window2d* w = &p->win;
-  const padded_image g = padded_of(w);
-  const int32_t taps = w->kernel_h * w->kernel_w;
   const int left_shifts = topt_x86_any_left_shift(p->quant.shift, w->output.c);
   const size_t per_image = (size_t)w->output.h * (size_t)w->output.w * (size_t)w->output.c;
+  const int im2col = use_im2col(w);
   uint8_t* mem = (uint8_t*)(((uintptr_t)scratch + 63u) & ~(uintptr_t)63u);
+  padded_image g = padded_of(w), ga;
+  topt_window2d flat;
   vnni_pack pk;
-  uint8_t* img;
+  uint8_t *img, *rows;
   int32_t b;
-  pack(filter, taps, w->input.c, g.c4, w->output.c, bias, &p->quant, mem, &pk);
+  if (im2col) {
+    im2col_shape(w, &flat, &ga);
+    g.c4 = w->input.c; /* the image keeps C channels per pixel; the rows are padded instead */
+    pack(filter, 1, w->kernel_h * w->kernel_w * w->input.c, ga.c4, w->output.c, bias, &p->quant, mem, &pk);
+  } else {
+    pack(filter, w->kernel_h * w->kernel_w, w->input.c, g.c4, w->output.c, bias, &p->quant, mem, &pk);
+  }
   img = mem + packed_bytes(pk.k4, w->output.c);
+  rows = img + align64((size_t)g.hp * (size_t)g.wp * (size_t)g.c4 + 4);
   for (b = 0; b < w->output.n; ++b) {
     fill_padded(w, p->quant.input_zero_point, input, b, g, img);
-    gemm(&pk, &p->quant, left_shifts, w, img, g, output + (size_t)b * per_image);
+    if (im2col) {
+      gather_rows(w, img, g, ga.c4, rows);
+      gemm(&pk, &p->quant, left_shifts, &flat, rows, ga, output + (size_t)b * per_image);
+    } else {
+      gemm(&pk, &p->quant, left_shifts, w, img, g, output + (size_t)b * per_image);
+    }
   }
 }
 

@@ -76,6 +76,14 @@ static inline __m256i topt_x86_requantize_right(__m256i acc, __m256i multiplier,
   return topt_x86_rdbpot(topt_x86_srdhm_nonneg(acc, multiplier), right);
 }
 
+/* 8 int32 lanes inside [-128, 127] as 8 int8 in lane order, in the low 64 bits (the saturating packs are
+ * plain narrowing for such lanes). */
+static inline __m128i topt_x86_pack_s8x8(__m256i v) {
+  const __m256i w16 = _mm256_packs_epi32(v, v);    /* per 128-bit half: v0..v3 v0..v3 | v4..v7 v4..v7 */
+  const __m256i w8 = _mm256_packs_epi16(w16, w16); /* bytes 0..3 of each half: v0..v3 | v4..v7 */
+  return _mm_unpacklo_epi32(_mm256_castsi256_si128(w8), _mm256_extracti128_si256(w8, 1));
+}
+
 /* Output stage of 8 channels: requantize, clamp to [act_min - zp, act_max - zp], add zp (no overflow, as
  * topt_add_zp_clamp), then pack the 8 lanes to int8 in lane order. Returns the 8 bytes in the low 64 bits.
  * left_shifts: 0 when every lane's shift is <= 0, which selects the cheaper requantization. */
@@ -86,11 +94,7 @@ static inline __m128i topt_x86_output_s8x8(__m256i acc, __m256i multiplier, __m2
                         : topt_x86_requantize_right(acc, multiplier, _mm256_sub_epi32(_mm256_setzero_si256(), shift));
   const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(act_min - zero_point)),
                                            _mm256_set1_epi32(act_max - zero_point));
-  const __m256i out = _mm256_add_epi32(clamped, _mm256_set1_epi32(zero_point));
-  /* lanes are inside [-128, 127] now, so the saturating packs are plain narrowing */
-  const __m256i w16 = _mm256_packs_epi32(out, out); /* per 128-bit half: v0..v3 v0..v3 | v4..v7 v4..v7 */
-  const __m256i w8 = _mm256_packs_epi16(w16, w16);  /* bytes 0..3 of each half: v0..v3 | v4..v7 */
-  return _mm_unpacklo_epi32(_mm256_castsi256_si128(w8), _mm256_extracti128_si256(w8, 1));
+  return topt_x86_pack_s8x8(_mm256_add_epi32(clamped, _mm256_set1_epi32(zero_point)));
 }
 
 /* 1 when any of the n shifts is > 0 (then the output stage needs the saturating left shift). */

@@ -24,7 +24,8 @@ nlohmann::json to_json(const Estimate& e) {
   j["layers"] = nlohmann::json::array();
   for (const LayerEstimate& l : e.layers)
     j["layers"].push_back({{"name", l.name}, {"kernel", l.kernel}, {"cost_key", l.cost_key}, {"macs", l.macs},
-                           {"bytes", l.bytes}, {"cycles", l.cycles}, {"latency_ms", l.latency_ms},
+                           {"bytes", l.bytes}, {"instructions", l.instructions}, {"cycles", l.cycles},
+                           {"latency_ms", l.latency_ms},
                            {"weight_bytes", l.weight_bytes}});
   return j;
 }

@@ -176,15 +176,23 @@ void IntegerExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, Sink&& 
   std::vector<int64_t> per_sample;
   for (const Tensor& x : inputs) per_sample.push_back(batch ? x.numel() / batch : 0);
   const int nt = static_cast<int>(std::min<int64_t>(threads, batch));
+  auto one = [&](int thread, int64_t b) {
+    std::vector<const float*> ptrs;
+    for (size_t i = 0; i < inputs.size(); ++i) ptrs.push_back(inputs[i].data<float>() + b * per_sample[i]);
+    run_sample(thread, ptrs);
+    sink(b, base(thread));
+  };
+  if (nt <= 1) {  // no OpenMP region at all: batch-1 latency is a few tens of microseconds
+    for (int64_t b = 0; b < batch; ++b) one(0, b);
+    return;
+  }
   std::exception_ptr error;
-#pragma omp parallel for num_threads(nt > 0 ? nt : 1) schedule(static) if (nt > 1)
+  // dynamic: samples cost the same, but on a shared machine one thread may be descheduled for a while, and a
+  // static split would leave the other idle at the end waiting for it
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
   for (int64_t b = 0; b < batch; ++b) {
-    const int thread = omp_get_thread_num();
     try {
-      std::vector<const float*> ptrs;
-      for (size_t i = 0; i < inputs.size(); ++i) ptrs.push_back(inputs[i].data<float>() + b * per_sample[i]);
-      run_sample(thread, ptrs);
-      sink(b, base(thread));
+      one(omp_get_thread_num(), b);
     } catch (...) {
 #pragma omp critical(tinyopt_integer_executor_error)
       if (!error) error = std::current_exception();

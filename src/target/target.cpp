@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/file_bytes.h"
 #include "target/builtin_targets.h"
 #include "tinyopt/core/error.h"
+#include "tinyopt/target/cost_model.h"
 #include "tinyopt_rt.h"
 
 namespace tinyopt {
@@ -160,11 +162,27 @@ Target parse_target(const std::string& file, const std::string& text) {
       r.fail(path, "unknown key: expected \"<family or default>/<ref|x86|dsp|neon>\", e.g. \"conv2d_s8/dsp\"");
     const json& c = it.value();
     if (!c.is_object()) r.fail(path, "must be an object");
-    r.only(c, {"cycles_per_mac", "cycles_per_byte", "fixed_cycles", "source"}, path);
+    r.only(c, {"cycles_per_mac", "cycles_per_byte", "fixed_cycles", "instructions", "cycles_per_instruction", "source"},
+           path);
     KernelCost k;
     k.cycles_per_mac = r.non_negative(c, "cycles_per_mac", path + ".cycles_per_mac", false);
     k.cycles_per_byte = r.non_negative(c, "cycles_per_byte", path + ".cycles_per_byte", false);
     k.fixed_cycles = r.non_negative(c, "fixed_cycles", path + ".fixed_cycles", false);
+    if (c.contains("instructions")) {
+      const json& terms = c.at("instructions");
+      if (!terms.is_object() || terms.empty())
+        r.fail(path + ".instructions", "must be a non-empty object {\"<cost term>\": instructions per unit}");
+      const std::vector<std::string>& names = cost_term_names();
+      for (auto t = terms.begin(); t != terms.end(); ++t) {
+        if (std::find(names.begin(), names.end(), t.key()) == names.end())
+          r.fail(path + ".instructions." + t.key(),
+                 "unknown cost term (one of: " + fmt::format("{}", fmt::join(names, ", ")) + ")");
+        k.instructions[t.key()] = r.non_negative(terms, t.key(), path + ".instructions." + t.key());
+      }
+      k.cycles_per_instruction = r.non_negative(c, "cycles_per_instruction", path + ".cycles_per_instruction");
+    } else if (c.contains("cycles_per_instruction")) {
+      r.fail(path + ".cycles_per_instruction", "only with \"instructions\"");
+    }
     k.source = r.string(c, "source", path + ".source");
     if (k.source.empty()) r.fail(path + ".source", "must say where the numbers come from");
     t.kernel_costs[it.key()] = k;

@@ -194,160 +194,114 @@ static void report(const char* name, int failures, int ran) {
   if (failures == 0) printf("PASS %s cases=%d\n", name, ran);
 }
 
-/* ---- conv2d_s8 and conv2d_s8w4 ---- */
+/* ---- one case of any family group: the draw, the buffers and the check are the same code for all ---- */
 
-static int check_conv(const char* name, int int4, int (*supports)(const topt_conv2d_params*),
-                      size_t (*scratch_bytes)(const topt_conv2d_params*),
-                      int (*run)(int, const topt_conv2d_params*, const int8_t*, const void*, const int32_t*, int8_t*,
-                                 void*)) {
-  int i, ran = 0, failures = 0;
-  for (i = 0; i < CASES && failures == 0; ++i) {
-    topt_conv2d_params p;
-    quant_case qc;
-    int8_t *input, *want, *got;
-    void *filter, *scratch;
-    int32_t k, out_count;
-    size_t sb;
-    topt_status st_want, st_got;
-    if (!make_window(&p.win, channel_count(), channel_count(), 35)) continue;
-    k = p.win.kernel_h * p.win.kernel_w * p.win.input.c;
-    make_quant(&qc, p.win.output.c, k);
-    p.quant = qc.q;
-    if (!supports(&p)) {
-      free_quant(&qc);
-      continue;
-    }
-    ++ran;
-    input = (int8_t*)guarded((size_t)count_of(&p.win.input));
-    fill_s8(input, count_of(&p.win.input), -128, 127);
-    if (int4) {
-      filter = packed_int4(k * p.win.output.c);
-    } else {
-      filter = guarded((size_t)(k * p.win.output.c));
-      fill_s8((int8_t*)filter, k * p.win.output.c, chance(50) ? -128 : -127, 127);
-    }
-    out_count = count_of(&p.win.output);
-    want = (int8_t*)guarded((size_t)out_count);
-    got = (int8_t*)guarded((size_t)out_count);
-    sb = scratch_bytes(&p);
-    scratch = guarded(sb);
-    st_want = (topt_status)run(1, &p, input, filter, qc.has_bias ? qc.bias : NULL, want, NULL);
-    st_got = (topt_status)run(0, &p, input, filter, qc.has_bias ? qc.bias : NULL, got, scratch);
-    if (!same(name, i, st_want, st_got, want, got, out_count, scratch, sb)) {
-      ++failures;
-      print_window(&p.win);
-      print_quant(&qc);
-    }
-    free(input);
-    free(filter);
-    free(want);
-    free(got);
-    free(scratch);
-    free_quant(&qc);
+typedef enum { GROUP_CONV, GROUP_DWCONV, GROUP_DENSE } family_group;
+
+typedef struct {
+  topt_conv2d_params conv;   /* conv2d_s8, conv2d_s8w4 */
+  topt_dwconv2d_params dw;   /* dwconv2d_s8, dwconv2d_s8w4 */
+  topt_dense_params dense;   /* dense_s8, dense_s8w4 */
+  const void* params;        /* the member above that the kernel takes */
+  const topt_window2d* win;  /* NULL for dense */
+  int32_t in_count, weight_count, out_count;
+} any_case;
+
+/* Draws the shape and quantization of a case of `group`; 0 when the window leaves no output. Depthwise
+ * sometimes has depth multiplier 2, dense sometimes batches > 1 and long rows. */
+static int draw_case(family_group group, any_case* c, quant_case* qc) {
+  int32_t k, out_channels;
+  if (group == GROUP_DENSE) {
+    c->dense.batches = chance(70) ? 1 : uniform(2, 5);
+    c->dense.in_features = chance(80) ? uniform(1, 70) : uniform(71, 300);
+    c->dense.out_features = uniform(1, 37);
+    make_quant(qc, c->dense.out_features, c->dense.in_features);
+    c->dense.quant = qc->q;
+    c->params = &c->dense;
+    c->win = NULL;
+    c->in_count = c->dense.batches * c->dense.in_features;
+    c->weight_count = c->dense.in_features * c->dense.out_features;
+    c->out_count = c->dense.batches * c->dense.out_features;
+    return 1;
   }
-  report(name, failures, ran);
-  return failures;
-}
-
-/* ---- dwconv2d_s8 and dwconv2d_s8w4 ---- */
-
-static int check_dwconv(const char* name, int int4, int (*supports)(const topt_dwconv2d_params*),
-                        size_t (*scratch_bytes)(const topt_dwconv2d_params*),
-                        int (*run)(int, const topt_dwconv2d_params*, const int8_t*, const void*, const int32_t*,
-                                   int8_t*, void*)) {
-  int i, ran = 0, failures = 0;
-  for (i = 0; i < CASES && failures == 0; ++i) {
-    topt_dwconv2d_params p;
-    quant_case qc;
-    int8_t *input, *want, *got;
-    void *filter, *scratch;
-    int32_t cin, taps, out_count;
-    size_t sb;
-    topt_status st_want, st_got;
-    p.depth_multiplier = chance(85) ? 1 : 2;
+  if (group == GROUP_DWCONV) {
+    int32_t cin;
+    c->dw.depth_multiplier = chance(85) ? 1 : 2;
     cin = channel_count();
-    if (!make_window(&p.win, cin, cin * p.depth_multiplier, 10)) continue;
-    taps = p.win.kernel_h * p.win.kernel_w;
-    make_quant(&qc, p.win.output.c, taps);
-    p.quant = qc.q;
-    if (!supports(&p)) {
-      free_quant(&qc);
-      continue;
-    }
-    ++ran;
-    input = (int8_t*)guarded((size_t)count_of(&p.win.input));
-    fill_s8(input, count_of(&p.win.input), -128, 127);
-    if (int4) {
-      filter = packed_int4(taps * p.win.output.c);
-    } else {
-      filter = guarded((size_t)(taps * p.win.output.c));
-      fill_s8((int8_t*)filter, taps * p.win.output.c, -128, 127);
-    }
-    out_count = count_of(&p.win.output);
-    want = (int8_t*)guarded((size_t)out_count);
-    got = (int8_t*)guarded((size_t)out_count);
-    sb = scratch_bytes(&p);
-    scratch = guarded(sb);
-    st_want = (topt_status)run(1, &p, input, filter, qc.has_bias ? qc.bias : NULL, want, NULL);
-    st_got = (topt_status)run(0, &p, input, filter, qc.has_bias ? qc.bias : NULL, got, scratch);
-    if (!same(name, i, st_want, st_got, want, got, out_count, scratch, sb)) {
-      ++failures;
-      print_window(&p.win);
-      print_quant(&qc);
-    }
-    free(input);
-    free(filter);
-    free(want);
-    free(got);
-    free(scratch);
-    free_quant(&qc);
+    if (!make_window(&c->dw.win, cin, cin * c->dw.depth_multiplier, 10)) return 0;
+    c->win = &c->dw.win;
+    k = c->win->kernel_h * c->win->kernel_w;
+  } else {
+    if (!make_window(&c->conv.win, channel_count(), channel_count(), 35)) return 0;
+    c->win = &c->conv.win;
+    k = c->win->kernel_h * c->win->kernel_w * c->win->input.c;
   }
-  report(name, failures, ran);
-  return failures;
+  out_channels = c->win->output.c;
+  make_quant(qc, out_channels, k);
+  c->conv.quant = c->dw.quant = qc->q;
+  c->params = group == GROUP_DWCONV ? (const void*)&c->dw : (const void*)&c->conv;
+  c->in_count = count_of(&c->win->input);
+  c->weight_count = k * out_channels;
+  c->out_count = count_of(&c->win->output);
+  return 1;
 }
 
-/* ---- dense_s8 and dense_s8w4 ---- */
+static void print_case(const any_case* c, const quant_case* qc) {
+  if (c->win != NULL)
+    print_window(c->win);
+  else
+    printf("  batches %d in %d out %d\n", (int)c->dense.batches, (int)c->dense.in_features,
+           (int)c->dense.out_features);
+  print_quant(qc);
+}
 
-static int check_dense(const char* name, int int4, int (*supports)(const topt_dense_params*),
-                       size_t (*scratch_bytes)(const topt_dense_params*),
-                       int (*run)(int, const topt_dense_params*, const int8_t*, const void*, const int32_t*, int8_t*,
-                                  void*)) {
+/* One listed Arm kernel: its family group, weight format and type-erased entry points. run(1, ...) calls the
+ * family reference (scratch NULL), run(0, ...) the variant. */
+typedef struct {
+  const char* name;
+  family_group group;
+  int int4;
+  int (*supports)(const void* params);
+  size_t (*scratch_bytes)(const void* params);
+  int (*run)(int ref, const void* params, const int8_t* in, const void* filter, const int32_t* bias, int8_t* out,
+             void* scratch);
+} kernel_row;
+
+/* CASES random cases of row->group that the kernel supports, each against the reference; stops at the first
+ * failure (its message reproduces it). Returns the number of failures (0 or 1). */
+static int check_kernel(const kernel_row* row) {
   int i, ran = 0, failures = 0;
   for (i = 0; i < CASES && failures == 0; ++i) {
-    topt_dense_params p;
+    any_case c;
     quant_case qc;
     int8_t *input, *want, *got;
     void *filter, *scratch;
     size_t sb;
     topt_status st_want, st_got;
-    p.batches = chance(70) ? 1 : uniform(2, 5);
-    p.in_features = chance(80) ? uniform(1, 70) : uniform(71, 300);
-    p.out_features = uniform(1, 37);
-    make_quant(&qc, p.out_features, p.in_features);
-    p.quant = qc.q;
-    if (!supports(&p)) {
+    if (!draw_case(row->group, &c, &qc)) continue;
+    if (!row->supports(c.params)) {
       free_quant(&qc);
       continue;
     }
     ++ran;
-    input = (int8_t*)guarded((size_t)(p.batches * p.in_features));
-    fill_s8(input, p.batches * p.in_features, -128, 127);
-    if (int4) {
-      filter = packed_int4(p.in_features * p.out_features);
+    input = (int8_t*)guarded((size_t)c.in_count);
+    fill_s8(input, c.in_count, -128, 127);
+    if (row->int4) {
+      filter = packed_int4(c.weight_count);
     } else {
-      filter = guarded((size_t)(p.in_features * p.out_features));
-      fill_s8((int8_t*)filter, p.in_features * p.out_features, -128, 127);
+      filter = guarded((size_t)c.weight_count);
+      /* -128 is outside the symmetric int8 weight range; conv also runs without it half the time */
+      fill_s8((int8_t*)filter, c.weight_count, row->group != GROUP_CONV || chance(50) ? -128 : -127, 127);
     }
-    want = (int8_t*)guarded((size_t)(p.batches * p.out_features));
-    got = (int8_t*)guarded((size_t)(p.batches * p.out_features));
-    sb = scratch_bytes(&p);
+    want = (int8_t*)guarded((size_t)c.out_count);
+    got = (int8_t*)guarded((size_t)c.out_count);
+    sb = row->scratch_bytes(c.params);
     scratch = guarded(sb);
-    st_want = (topt_status)run(1, &p, input, filter, qc.has_bias ? qc.bias : NULL, want, NULL);
-    st_got = (topt_status)run(0, &p, input, filter, qc.has_bias ? qc.bias : NULL, got, scratch);
-    if (!same(name, i, st_want, st_got, want, got, p.batches * p.out_features, scratch, sb)) {
+    st_want = (topt_status)row->run(1, c.params, input, filter, qc.has_bias ? qc.bias : NULL, want, NULL);
+    st_got = (topt_status)row->run(0, c.params, input, filter, qc.has_bias ? qc.bias : NULL, got, scratch);
+    if (!same(row->name, i, st_want, st_got, want, got, c.out_count, scratch, sb)) {
       ++failures;
-      printf("  batches %d in %d out %d\n", (int)p.batches, (int)p.in_features, (int)p.out_features);
-      print_quant(&qc);
+      print_case(&c, &qc);
     }
     free(input);
     free(filter);
@@ -356,45 +310,25 @@ static int check_dense(const char* name, int int4, int (*supports)(const topt_de
     free(scratch);
     free_quant(&qc);
   }
-  report(name, failures, ran);
+  report(row->name, failures, ran);
   return failures;
 }
 
-/* One adapter per listed Arm kernel: run(reference?, ...) calls the family reference or the variant, so the
- * checkers above stay typed per family group. */
-#define ADAPT_conv2d_s8(name)                                                                                        \
-  static int run_##name(int ref, const topt_conv2d_params* p, const int8_t* in, const void* f, const int32_t* b,     \
-                        int8_t* out, void* s) {                                                                      \
-    return ref ? topt_conv2d_s8__ref(p, in, (const int8_t*)f, b, out, s) : name(p, in, (const int8_t*)f, b, out, s); \
+/* Type-erasing adapters, one set per listed Arm kernel, generated from the kernel list. */
+#define ADAPT(name, params_t, filter_t, reference)                                                                 \
+  static int supports_##name(const void* p) { return name##_supports((const params_t*)p); }                       \
+  static size_t scratch_##name(const void* p) { return name##_scratch_bytes((const params_t*)p); }                \
+  static int run_##name(int ref, const void* p, const int8_t* in, const void* f, const int32_t* b, int8_t* out,   \
+                        void* s) {                                                                                 \
+    return ref ? reference((const params_t*)p, in, (const filter_t*)f, b, out, s)                                 \
+               : name((const params_t*)p, in, (const filter_t*)f, b, out, s);                                     \
   }
-#define ADAPT_conv2d_s8w4(name)                                                                                  \
-  static int run_##name(int ref, const topt_conv2d_params* p, const int8_t* in, const void* f, const int32_t* b, \
-                        int8_t* out, void* s) {                                                                  \
-    return ref ? topt_conv2d_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                      \
-               : name(p, in, (const uint8_t*)f, b, out, s);                                                      \
-  }
-#define ADAPT_dwconv2d_s8(name)                                                                                        \
-  static int run_##name(int ref, const topt_dwconv2d_params* p, const int8_t* in, const void* f, const int32_t* b,     \
-                        int8_t* out, void* s) {                                                                        \
-    return ref ? topt_dwconv2d_s8__ref(p, in, (const int8_t*)f, b, out, s) : name(p, in, (const int8_t*)f, b, out, s); \
-  }
-#define ADAPT_dwconv2d_s8w4(name)                                                                                  \
-  static int run_##name(int ref, const topt_dwconv2d_params* p, const int8_t* in, const void* f, const int32_t* b, \
-                        int8_t* out, void* s) {                                                                    \
-    return ref ? topt_dwconv2d_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                      \
-               : name(p, in, (const uint8_t*)f, b, out, s);                                                        \
-  }
-#define ADAPT_dense_s8(name)                                                                                        \
-  static int run_##name(int ref, const topt_dense_params* p, const int8_t* in, const void* f, const int32_t* b,     \
-                        int8_t* out, void* s) {                                                                     \
-    return ref ? topt_dense_s8__ref(p, in, (const int8_t*)f, b, out, s) : name(p, in, (const int8_t*)f, b, out, s); \
-  }
-#define ADAPT_dense_s8w4(name)                                                                                  \
-  static int run_##name(int ref, const topt_dense_params* p, const int8_t* in, const void* f, const int32_t* b, \
-                        int8_t* out, void* s) {                                                                 \
-    return ref ? topt_dense_s8w4__ref(p, in, (const uint8_t*)f, b, out, s)                                      \
-               : name(p, in, (const uint8_t*)f, b, out, s);                                                     \
-  }
+#define ADAPT_conv2d_s8(name) ADAPT(name, topt_conv2d_params, int8_t, topt_conv2d_s8__ref)
+#define ADAPT_conv2d_s8w4(name) ADAPT(name, topt_conv2d_params, uint8_t, topt_conv2d_s8w4__ref)
+#define ADAPT_dwconv2d_s8(name) ADAPT(name, topt_dwconv2d_params, int8_t, topt_dwconv2d_s8__ref)
+#define ADAPT_dwconv2d_s8w4(name) ADAPT(name, topt_dwconv2d_params, uint8_t, topt_dwconv2d_s8w4__ref)
+#define ADAPT_dense_s8(name) ADAPT(name, topt_dense_params, int8_t, topt_dense_s8__ref)
+#define ADAPT_dense_s8w4(name) ADAPT(name, topt_dense_params, uint8_t, topt_dense_s8w4__ref)
 
 /* Only the Arm rows of the list; their families are the six above. */
 #define ARM_ROW_ref(name, family)
@@ -405,12 +339,24 @@ static int check_dense(const char* name, int int4, int (*supports)(const topt_de
 #include "tinyopt_rt_kernels.inc"
 #undef TOPT_KERNEL
 
-#define CHECK_conv2d_s8(name) failures += check_conv(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_conv2d_s8w4(name) failures += check_conv(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_dwconv2d_s8(name) failures += check_dwconv(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_dwconv2d_s8w4(name) failures += check_dwconv(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_dense_s8(name) failures += check_dense(#name, 0, name##_supports, name##_scratch_bytes, run_##name);
-#define CHECK_dense_s8w4(name) failures += check_dense(#name, 1, name##_supports, name##_scratch_bytes, run_##name);
+#define GROUP_OF_conv2d_s8 GROUP_CONV, 0
+#define GROUP_OF_conv2d_s8w4 GROUP_CONV, 1
+#define GROUP_OF_dwconv2d_s8 GROUP_DWCONV, 0
+#define GROUP_OF_dwconv2d_s8w4 GROUP_DWCONV, 1
+#define GROUP_OF_dense_s8 GROUP_DENSE, 0
+#define GROUP_OF_dense_s8w4 GROUP_DENSE, 1
+#define ROW(name, family) {#name, GROUP_OF_##family, supports_##name, scratch_##name, run_##name},
+#undef ARM_ROW_dsp
+#undef ARM_ROW_neon
+#define ARM_ROW_dsp(name, family) TOPT_WHEN_dsp(ROW(name, family))
+#define ARM_ROW_neon(name, family) TOPT_WHEN_neon(ROW(name, family))
+
+/* Every Arm row compiled in, then a terminator (so the table is never empty on a build without any). */
+static const kernel_row kRows[] = {
+#define TOPT_KERNEL(name, family, variant) ARM_ROW_##variant(name, family)
+#include "tinyopt_rt_kernels.inc"
+#undef TOPT_KERNEL
+    {NULL, GROUP_CONV, 0, NULL, NULL, NULL}};
 
 #ifndef EMU_VARIANTS_SEED
 #define EMU_VARIANTS_SEED 1
@@ -418,14 +364,9 @@ static int check_dense(const char* name, int int4, int (*supports)(const topt_de
 
 int main(void) {
   int failures = 0, kernels = 0;
+  const kernel_row* row;
   g_rng = EMU_VARIANTS_SEED;
-#undef ARM_ROW_dsp
-#undef ARM_ROW_neon
-#define ARM_ROW_dsp(name, family) TOPT_WHEN_dsp(CHECK_##family(name)++ kernels;)
-#define ARM_ROW_neon(name, family) TOPT_WHEN_neon(CHECK_##family(name)++ kernels;)
-#define TOPT_KERNEL(name, family, variant) ARM_ROW_##variant(name, family)
-#include "tinyopt_rt_kernels.inc"
-#undef TOPT_KERNEL
+  for (row = kRows; row->name != NULL; ++row, ++kernels) failures += check_kernel(row);
   printf("%d kernels checked, %d failed\n", kernels, failures);
   return failures == 0 && kernels > 0 ? 0 : 1;
 }

@@ -179,6 +179,9 @@ std::vector<ConvCase> conv_cases(ConvKind kind, bool int16, bool int4) {
     add(ConvTester().input(8, 8, 16).output_channels(5).kernel(1, 1).stride(2, 2));  // 1x1 but not pointwise
     add(ConvTester().input(3, 3, 1).output_channels(1).kernel(3, 3));
     add(ConvTester().input(32, 32, 16).output_channels(16).kernel(3, 3).padding(1, 1, 1, 1));  // ResNet-8 layer
+    // few input channels (x86 VNNI im2col rows): the Fashion-MNIST first layer, a dilated strided 2-channel one
+    add(ConvTester().input(28, 28, 1).output_channels(32).kernel(3, 3).padding(1, 1, 1, 1));
+    add(ConvTester().batch(2).input(11, 9, 2).output_channels(17).kernel(3, 2).stride(2, 1).dilation(2, 2).padding(2, 1, 1, 0));
   } else if (kind == ConvKind::kDepthwise) {
     const int32_t channels[] = {1, 3, 8, 15, 16, 17, 24, 33, 64};
     for (int32_t ch : channels) add(ConvTester().depthwise(1).input(6, 5, ch).kernel(3, 3).padding(1, 1, 1, 1));

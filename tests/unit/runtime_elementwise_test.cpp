@@ -265,7 +265,8 @@ std::vector<QuantizeCase<T>> quantize_cases() {
       const float tie = (static_cast<float>(k) + 0.5f) * c.p.scale;
       c.f.insert(c.f.end(), {tie, std::nextafter(tie, inf), std::nextafter(tie, -inf)});
     }
-    while (c.f.size() < 400) c.f.push_back(static_cast<float>(rng.real(-reach, reach)) * c.p.scale);
+    // counts not a multiple of SIMD widths too
+    while (c.f.size() < 400 + seed % 8) c.f.push_back(static_cast<float>(rng.real(-reach, reach)) * c.p.scale);
     c.p.count = static_cast<int32_t>(c.f.size());
     c.q = rng.values<T>(c.f.size(), lo, hi);
     cases.push_back(c);

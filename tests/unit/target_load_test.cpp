@@ -95,6 +95,15 @@ TEST(TargetLoad, BadFilesNameTheFileAndField) {
   EXPECT_NE(error_after([](nlohmann::json& j) { j["kernel_costs"]["conv2d_s8/dsp"]["cycles_per_mac"] = -1; })
                 .find("cycles_per_mac': must be a number >= 0"),
             std::string::npos);
+  EXPECT_NE(error_after([](nlohmann::json& j) {
+              j["kernel_costs"]["conv2d_s8/dsp"] = {{"instructions", {{"warps", 1.0}}}, {"cycles_per_instruction", 1.0},
+                                                    {"source", "x"}};
+            }).find("instructions.warps': unknown cost term"),
+            std::string::npos);
+  EXPECT_NE(error_after([](nlohmann::json& j) {
+              j["kernel_costs"]["conv2d_s8/dsp"] = {{"instructions", {{"macs", 1.0}}}, {"source", "x"}};
+            }).find("kernel_costs.conv2d_s8/dsp.cycles_per_instruction': missing"),
+            std::string::npos);
   EXPECT_NE(error_after([](nlohmann::json& j) { j["kernel_costs"].erase("default/ref"); }).find("default/ref"),
             std::string::npos);
   EXPECT_NE(error_after([](nlohmann::json& j) { j["toolchain"].erase("cc"); }).find("toolchain.cc"), std::string::npos);

@@ -5,10 +5,16 @@
 // variant (dsp on Cortex-M with the DSP extension, neon on Cortex-A, else ref) of the step's kernel class
 // (its family, or a shape class such as conv2d_1x1_s8 for pointwise convolutions), taken from the first of
 // these target.kernel_costs keys that exists: <class>/<variant>, <family>/<variant>, default/<variant>,
-// <class>/ref, <family>/ref, default/ref. Then
+// <class>/ref, <family>/ref, default/ref. When that entry has instruction terms (fitted to emulated
+// instruction counts of the kernel, docs/targets.md "Instruction terms"), then
+//   instructions = sum over terms t of entry.instructions[t] * cost_terms(step)[t]
+//   cycles       = entry.cycles_per_instruction * instructions   (calibrated to published MLPerf Tiny rows)
+// else (targets without an emulator: a coarser per-MAC model from published figures)
 //   cycles     = fixed_cycles + cycles_per_mac * MACs + cycles_per_byte * activation bytes read and written
 //   latency_ms = sum(cycles) / clock_hz * 1000          energy_uj = active_power_mw * latency_ms
 //   flash      = weight bytes + runtime code estimate    RAM = planned arena (plan_arena) + stack estimate
+// Steps at the float graph boundary (quantize the input, dequantize the output) run outside
+// tinyopt_model_invoke and cost 0 here (kernel "<class>/boundary", empty cost_key).
 // The coefficients (data/targets/*.json, docs/targets.md) say where they come from; bench/ compares the
 // predictions with published MLPerf Tiny latencies (bench/results/cost_model.json).
 // Not here: measuring anything (the emulator does), choosing kernels for code generation (codegen does;
@@ -17,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tinyopt/core/graph.h"
@@ -28,9 +35,11 @@ namespace tinyopt {
 struct LayerEstimate {
   std::string name;       // the IR node the step implements (first source node), or the kernel class
   std::string kernel;     // kernel class and variant the cost came from, e.g. "conv2d_1x1_s8/dsp"
-  std::string cost_key;   // the target.kernel_costs key used (may be a fallback such as "default/ref")
+  std::string cost_key;   // the target.kernel_costs key used (may be a fallback such as "default/ref"); "" at
+                          // the float boundary
   int64_t macs = 0;
   int64_t bytes = 0;      // activation bytes read and written (the cycles_per_byte term)
+  double instructions = 0;  // predicted dynamic instructions (0 when the cost entry has no instruction terms)
   double cycles = 0;
   double latency_ms = 0;
   int64_t weight_bytes = 0;
@@ -54,6 +63,20 @@ struct Estimate {
   bool fits_ram() const;
   int64_t target_flash_bytes = 0, target_ram_bytes = 0;
 };
+
+// The shape quantities a kernel's dynamic instruction count is modelled as linear in, for one step:
+//   call        1 (per-call setup: parameter checks, per-call tables)
+//   macs        multiply-accumulates (the inner loop)
+//   outputs     output elements (requantization, stores)
+//   inputs      activation input elements read (elementwise and pooling work, widening)
+//   pixels      output positions N*OH*OW of a windowed op, batches of a dense (per-pixel loop overhead)
+//   channels    output channels of conv / depthwise / dense (per-channel parameter preparation)
+//   taps        outputs * KH*KW (a per-output window walk: the reference kernels' bounds checks, pooling)
+//   pixel_taps  pixels * KH*KW (a per-position window walk shared by all channels: depthwise dsp)
+//   gather      pixels * KH*KW*C_in (im2col / widening of the activations; dense: batches * in_features)
+// Every term is present (0 where it does not apply), in this order.
+const std::vector<std::string>& cost_term_names();
+std::vector<std::pair<std::string, double>> cost_terms(const IntegerProgram& program, const IntegerStep& step);
 
 // The preferred kernel variant on `target`: "dsp", "neon" or "ref".
 std::string preferred_variant(const Target& target);

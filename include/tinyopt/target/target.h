@@ -13,11 +13,14 @@
 
 namespace tinyopt {
 
-// Cycles of one layer on this target ~= fixed_cycles + cycles_per_mac * MACs + cycles_per_byte * bytes moved.
+// Cycles of one layer on this target: with instruction terms, cycles_per_instruction * sum(instructions[t] *
+// term t) (cost_model.h, cost_terms); without, fixed_cycles + cycles_per_mac * MACs + cycles_per_byte * bytes.
 struct KernelCost {
   double cycles_per_mac = 0.0;
   double cycles_per_byte = 0.0;
   double fixed_cycles = 0.0;
+  std::map<std::string, double> instructions;  // cost term name -> instructions per unit of it
+  double cycles_per_instruction = 1.0;
   std::string source;  // "qemu insn count, tinyopt emulate 2026-11-26" / "MLPerf Tiny v1.1 ..." / ...
 };
 
