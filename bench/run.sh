@@ -229,6 +229,18 @@ bench_arm_kernels() {
   "$python" "$here/combine_arm_kernels.py" "$dir/emu_kernels.json" "$results/emulated_kernels_arm.json"
 }
 
+# --- whole models on emulated Cortex-M4 / M7 / Pi 4: byte-exact vs the host, flash, RAM, insns/MAC -----------
+# The Fashion-MNIST teacher int8 and W4A8 on 100 test images, the MLPerf Tiny shapes (random weights) on 20
+# random inputs, through `tinyopt quantize / emulate / estimate` (bench/emulation_bench.py; docs/emulation.md).
+bench_emulation() {
+  echo "== whole models emulated: byte-exact vs the host, flash, RAM, instructions per MAC (qemu)"
+  need_binary tinyopt
+  mkdir -p "$results"
+  $python "$here/emulation_bench.py" "$build" "$results/emulation.json" \
+    --fmnist-samples "${BENCH_EMU_FMNIST_SAMPLES:-100}" --samples "${BENCH_EMU_SAMPLES:-20}" \
+    --platforms "${BENCH_EMU_PLATFORMS:-cortex-m4,cortex-m7,rpi4}"
+}
+
 # --- memory planner: arena bytes per model, naive vs greedy vs ours vs lower bound (no timing) --------
 bench_arena() {
   echo "== arena sizes (memory planner)"
@@ -333,6 +345,7 @@ main() {
   bench_int8_executor
   bench_emu_kernels
   bench_arm_kernels
+  bench_emulation
   bench_pruning
   bench_arena
   bench_cost_model

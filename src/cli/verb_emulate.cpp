@@ -31,6 +31,7 @@ nlohmann::json to_json(const EmulateResult& r) {
           {"samples", r.samples},
           {"mismatches", r.mismatches},
           {"mismatched_bytes", r.mismatched_bytes},
+          {"identical", r.identical},
           {"accuracy", r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json(nullptr)},
           {"instructions_per_inference", r.instructions_per_inference},
           {"instructions_min", r.instructions_min},
@@ -45,7 +46,9 @@ nlohmann::json to_json(const EmulateResult& r) {
           {"bss_bytes", r.bss_bytes},
           {"stack_bytes", r.stack_bytes},
           {"arena_bytes", r.arena_bytes},
+          {"arena_used_bytes", r.arena_used_bytes},
           {"weight_bytes", r.weight_bytes},
+          {"requant_bytes", r.requant_bytes},
           {"code_overhead_bytes", r.code_overhead_bytes},
           {"kernels", r.kernels},
           {"layers", layers}};
@@ -58,10 +61,11 @@ void print_text(const EmulateResult& r) {
   fmt::print("\n");
   fmt::print("instructions per inference {:.0f} ({:.2f} per MAC, {} MACs)\n", r.instructions_per_inference,
              r.macs > 0 ? r.instructions_per_inference / static_cast<double>(r.macs) : 0.0, r.macs);
-  fmt::print("flash {} B (code+consts {} + {} B, weights {} B, runtime overhead {} B); RAM {} B (data+bss {} B "
-             "incl. arena {} B, stack {} B)\n",
-             r.flash_bytes, r.text_bytes, r.rodata_bytes + r.data_bytes, r.weight_bytes, r.code_overhead_bytes,
-             r.ram_bytes, r.data_bytes + r.bss_bytes, r.arena_bytes, r.stack_bytes);
+  fmt::print("flash {} B (code+consts {} + {} B, weights {} B, requantization {} B, runtime overhead {} B); "
+             "RAM {} B (data+bss {} B incl. arena {} B of which {} B touched, stack {} B)\n",
+             r.flash_bytes, r.text_bytes, r.rodata_bytes + r.data_bytes, r.weight_bytes, r.requant_bytes,
+             r.code_overhead_bytes, r.ram_bytes, r.data_bytes + r.bss_bytes, r.arena_bytes, r.arena_used_bytes,
+             r.stack_bytes);
   if (r.layers.empty() || r.instructions_per_inference == 0) return;
   fmt::print("{:>4}  {:<28} {:>10} {:>12} {:>9}\n", "step", "kernel", "MACs", "instructions", "insn/MAC");
   for (const EmulatedLayer& l : r.layers)
@@ -87,6 +91,8 @@ void add_emulate_verb(CLI::App& app) {
   cmd->add_option("--samples", args->opts.samples, "number of samples")->check(CLI::Range(int64_t{1}, int64_t{100000}));
   cmd->add_option("--split", args->split, "train or test")->check(CLI::IsMember({"train", "test"}));
   cmd->add_option("--seed", args->opts.seed, "seed of the random inputs");
+  cmd->add_flag("--reference-kernels", args->opts.reference_kernels,
+                "reference kernels only (the baseline of the dsp / neon variants; MODEL only)");
   cmd->add_option("--keep", args->opts.keep_dir, "keep the generated project, builds and runs in this folder");
   cmd->add_flag("--json", args->json, "print a JSON object");
   cmd->callback([args] {

@@ -60,8 +60,10 @@ class ModelEmitter {
   void emit_constants(CWriter& w);
   void emit_params(CWriter& w);
   void emit_call(CWriter& w, int step_id);
-  void emit_input_copy(CWriter& w);
-  void emit_output_copy(CWriter& w);
+  enum class Side { kInput, kOutput };
+  // The int8 input from the caller into the arena, or the int8 output from the arena to the caller,
+  // converting between the caller's NCHW order and the kernels' NHWC where they differ.
+  void emit_boundary_copy(CWriter& w, Side side);
   void emit_invoke(CWriter& w);
   void emit_float_helpers(CWriter& w);
   std::string header(const std::string& title) const;
@@ -177,38 +179,29 @@ void ModelEmitter::emit_call(CWriter& w, int id) {
   out_.steps.push_back(cs);
 }
 
-void ModelEmitter::emit_input_copy(CWriter& w) {
-  const IntTensor& t = tensor(b_.int_input);
-  w.line("/* the quantized input '" + c_comment(t.name) + "' " + shape_str(t.shape) + " into the arena" +
-         (needs_transpose(t) ? ", NCHW -> NHWC */" : " */"));
+void ModelEmitter::emit_boundary_copy(CWriter& w, Side side) {
+  const bool input = side == Side::kInput;
+  const int id = input ? b_.int_input : b_.int_output;
+  const IntTensor& t = tensor(id);
+  const bool transpose = needs_transpose(t);
+  w.line(fmt::format("/* the quantized {} '{}' {} {}{} */", input ? "input" : "output", c_comment(t.name),
+                     shape_str(t.shape), input ? "into the arena" : "to the caller",
+                     transpose ? (input ? ", NCHW -> NHWC" : ", NHWC -> NCHW") : ""));
   w.open("");
-  w.linef("int8_t *const x = {};", ptr(b_.int_input, true));
-  if (needs_transpose(t)) {
+  // arena side: x (written) for the input, y (read) for the output; caller side: in / out
+  const std::string arena = input ? "x" : "y", caller = input ? "in" : "out";
+  w.linef("{}int8_t *const {} = {};", input ? "" : "const ", arena, ptr(id, input));
+  std::string nhwc, nchw;
+  if (transpose) {
     const int64_t c = t.nchw[1], hw = t.nchw[2] * t.nchw[3];
+    nhwc = fmt::format("{}[p * {} + c]", arena, c);
+    nchw = fmt::format("{}[c * {} + p]", caller, hw);
     w.line("int32_t c, p;");
     w.linef("for (c = 0; c < {}; ++c)", c);
-    w.linef("  for (p = 0; p < {}; ++p) x[p * {} + c] = in[c * {} + p];", hw, c, hw);
+    w.linef("  for (p = 0; p < {}; ++p) {} = {};", hw, input ? nhwc : nchw, input ? nchw : nhwc);
   } else {
     w.line("int32_t i;");
-    w.linef("for (i = 0; i < {}; ++i) x[i] = in[i];", t.numel());
-  }
-  w.close();
-}
-
-void ModelEmitter::emit_output_copy(CWriter& w) {
-  const IntTensor& t = tensor(b_.int_output);
-  w.line("/* the quantized output '" + c_comment(t.name) + "' " + shape_str(t.shape) + " to the caller" +
-         (needs_transpose(t) ? ", NHWC -> NCHW */" : " */"));
-  w.open("");
-  w.linef("const int8_t *const y = {};", ptr(b_.int_output, false));
-  if (needs_transpose(t)) {
-    const int64_t c = t.nchw[1], hw = t.nchw[2] * t.nchw[3];
-    w.line("int32_t c, p;");
-    w.linef("for (c = 0; c < {}; ++c)", c);
-    w.linef("  for (p = 0; p < {}; ++p) out[c * {} + p] = y[p * {} + c];", hw, hw, c);
-  } else {
-    w.line("int32_t i;");
-    w.linef("for (i = 0; i < {}; ++i) out[i] = y[i];", t.numel());
+    w.linef("for (i = 0; i < {}; ++i) {}[i] = {}[i];", t.numel(), input ? arena : caller, input ? caller : arena);
   }
   w.close();
 }
@@ -221,15 +214,23 @@ void ModelEmitter::emit_invoke(CWriter& w) {
   bool input_done = false;
   for (int id : plan_.order) {
     if (id == b_.quantize_step) {
-      emit_input_copy(w);
+      emit_boundary_copy(w, Side::kInput);
       input_done = true;
     } else if (id != b_.dequantize_step) {
       if (!input_done) throw_internal("the arena plan runs a step before the model input is quantized");
       emit_call(w, id);
     }
   }
-  emit_output_copy(w);
+  emit_boundary_copy(w, Side::kOutput);
   w.line("return 0;");
+  w.close();
+  w.line();
+  // Lengths come from outside the firmware (a file, a packet): check them before anything is touched.
+  w.open("int tinyopt_model_invoke_checked(const int8_t *in, size_t in_bytes, int8_t *out, size_t out_bytes)");
+  w.line("if (in == NULL || out == NULL) return TINYOPT_MODEL_ERR_NULL;");
+  w.line("if (in_bytes != TINYOPT_MODEL_INPUT_SIZE || out_bytes < TINYOPT_MODEL_OUTPUT_SIZE)");
+  w.line("  return TINYOPT_MODEL_ERR_LENGTH;");
+  w.line("return tinyopt_model_invoke(in, out);");
   w.close();
   w.line();
 }
@@ -270,11 +271,16 @@ std::string ModelEmitter::header(const std::string& title) const {
   w.line(" * real = SCALE * (q - ZERO_POINT). It needs no heap, uses one static arena (not reentrant) and returns 0,");
   w.line(" * or the nonzero topt_status of the first kernel that failed. The _f32 helpers quantize / dequantize");
   w.line(" * at the boundary with the model's own parameters (the only float code).");
+  w.line(" * tinyopt_model_invoke_checked() is the entry for buffers whose length is not known at compile time");
+  w.line(" * (read from a file, a sensor FIFO, a radio packet): it returns TINYOPT_MODEL_ERR_LENGTH and touches");
+  w.line(" * nothing unless in_bytes == TINYOPT_MODEL_INPUT_SIZE and out_bytes >= TINYOPT_MODEL_OUTPUT_SIZE,");
+  w.line(" * TINYOPT_MODEL_ERR_NULL for a NULL buffer, else what tinyopt_model_invoke() returns.");
   w.line(" * Define TINYOPT_STEP_BEGIN(i) / TINYOPT_STEP_END(i) before including this header (or name a header in");
   w.line(" * TINYOPT_HOOKS_HEADER) to run code around each kernel call; i is the step index of manifest.json. */");
   w.line("#ifndef TINYOPT_MODEL_H");
   w.line("#define TINYOPT_MODEL_H");
   w.line();
+  w.line("#include <stddef.h>");
   w.line("#include <stdint.h>");
   w.line();
   w.line("#ifdef TINYOPT_HOOKS_HEADER");
@@ -301,8 +307,12 @@ std::string ModelEmitter::header(const std::string& title) const {
   w.linef("#define TINYOPT_MODEL_OUTPUT_ZERO_POINT ({})", out.zero_point);
   w.linef("#define TINYOPT_MODEL_ARENA_BYTES {}", std::max<size_t>(plan_.arena_bytes, 1));
   w.linef("#define TINYOPT_MODEL_STEP_COUNT {}", p_.steps.size());
+  w.line("/* status codes besides the kernels' own (same values as the runtime's TOPT_ERR_NULL / _SHAPE) */");
+  w.line("#define TINYOPT_MODEL_ERR_NULL 1");
+  w.line("#define TINYOPT_MODEL_ERR_LENGTH 2");
   w.line();
   w.line("int tinyopt_model_invoke(const int8_t *in, int8_t *out);");
+  w.line("int tinyopt_model_invoke_checked(const int8_t *in, size_t in_bytes, int8_t *out, size_t out_bytes);");
   w.line("int tinyopt_model_quantize_input(const float *in, int8_t *in_q);");
   w.line("int tinyopt_model_dequantize_output(const int8_t *out_q, float *out);");
   w.line("int tinyopt_model_invoke_f32(const float *in, float *out);");
@@ -334,7 +344,12 @@ ModelSources ModelEmitter::run(const std::string& title) {
   emit_params(w);
   w.linef("/* Activations and kernel scratch: {} bytes (naive plan {}, lower bound {}; {}). */", plan_.arena_bytes,
           plan_.naive_bytes, plan_.lower_bound_bytes, c_comment(plan_.strategy));
-  w.line("static uint8_t tinyopt_arena[TINYOPT_MODEL_ARENA_BYTES] TINYOPT_ALIGNED(16);");
+  w.line("/* `static` unless defined first: the emulation harness makes the arena visible to measure how much of it");
+  w.line(" * an inference touches. */");
+  w.line("#ifndef TINYOPT_ARENA_STORAGE");
+  w.line("#define TINYOPT_ARENA_STORAGE static");
+  w.line("#endif");
+  w.line("TINYOPT_ARENA_STORAGE uint8_t tinyopt_arena[TINYOPT_MODEL_ARENA_BYTES] TINYOPT_ALIGNED(16);");
   w.line();
   emit_invoke(w);
   emit_float_helpers(w);

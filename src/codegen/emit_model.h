@@ -6,7 +6,8 @@
 // caller's NCHW order converted to the runtime's NHWC where they differ), then one kernel call per step in
 // the plan's order with constant pointers (arena + offset, or a weight array), each wrapped in
 // TINYOPT_STEP_BEGIN(i) / TINYOPT_STEP_END(i) and followed by a status check, then the integer output
-// copied out (NHWC -> NCHW). The graph's boundary quantize / dequantize steps run only in the float
+// copied out (NHWC -> NCHW); tinyopt_model_invoke_checked() checks the buffers' lengths first (for input
+// from outside the firmware). The graph's boundary quantize / dequantize steps run only in the float
 // helpers (tinyopt_model_quantize_input / _dequantize_output / _invoke_f32), never in the int8 path.
 // Not here: choosing kernels, planning memory, files and formats (codegen.cpp, project_formats.cpp).
 #pragma once

@@ -62,6 +62,22 @@ Query query_row(const CatalogRow& row, const StepParams& params) {
   return {};
 }
 
+// The most activation bytes one step reads and writes (int8 / int16 tensors; the float boundary stays
+// with the caller): roughly the arena the model needs before any kernel scratch.
+size_t activation_peak_bytes(const IntegerProgram& program) {
+  size_t peak = 0;
+  for (const IntegerStep& step : program.steps) {
+    size_t bytes = 0;
+    for (const std::vector<int>* ids : {&step.inputs, &step.outputs})
+      for (int t : *ids) {
+        const IntTensor& x = program.tensors.at(static_cast<size_t>(t));
+        if (x.kind != IntTensorKind::kConstant && x.dtype != DType::kF32) bytes += x.bytes();
+      }
+    peak = std::max(peak, bytes);
+  }
+  return peak;
+}
+
 }  // namespace
 
 std::vector<topt_variant> target_variants(const Target& target) {
@@ -86,24 +102,33 @@ std::string variant_name(topt_variant variant) {
 
 void retarget_program(IntegerProgram& program, const Target& target) {
   const std::vector<topt_variant> allowed = target_variants(target);
+  // A variant whose scratch alone exceeds every step's activations would make the arena mostly scratch
+  // (fc-ae's DSP dense on Cortex-M4: 768 B of activations, ~32 KB of arena), and RAM is the scarcer
+  // resource on these parts: such a row gives way to the next accepting one (at worst the reference,
+  // which needs no scratch).
+  const size_t peak = activation_peak_bytes(program);
   program.max_scratch_bytes = 0;
   for (IntegerStep& step : program.steps) {
     const StepParams bound = bind_step_params(step);
-    bool chosen = false;
+    const CatalogRow* chosen = nullptr;
+    size_t chosen_scratch = 0;
     for (const CatalogRow& row : kCatalog) {
       if (row.family != step.family || std::find(allowed.begin(), allowed.end(), row.variant) == allowed.end())
         continue;
       const Query q = query_row(row, bound);
       if (!q.supported) continue;
-      step.kernel = row.name;
-      step.scratch_bytes = q.scratch_bytes;
-      chosen = true;
-      break;
+      if (chosen == nullptr || chosen_scratch > peak) {
+        chosen = &row;
+        chosen_scratch = q.scratch_bytes;
+      }
+      if (chosen_scratch <= peak) break;
     }
-    if (!chosen)
+    if (chosen == nullptr)
       throw_internal("no " + family_name(step.family) + " kernel accepts the parameters of node '" +
                      (step.source_nodes.empty() ? std::string("?") : step.source_nodes[0]) + "' for target '" +
                      target.name + "'");
+    step.kernel = chosen->name;
+    step.scratch_bytes = chosen_scratch;
     program.max_scratch_bytes = std::max(program.max_scratch_bytes, step.scratch_bytes);
   }
 }

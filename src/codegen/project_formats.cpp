@@ -51,7 +51,8 @@ std::string makefile(const BuildFileInputs& in) {
   std::string cpp;
   for (const std::string& d : in.layout.include_dirs) cpp += (cpp.empty() ? "-I" : " -I") + d;
   s += "CPPFLAGS = " + cpp + "\n";
-  s += "LDFLAGS =\n\n";
+  // with the sections above, the link keeps only what is called (e.g. not the float helpers when unused)
+  s += "LDFLAGS = -Wl,--gc-sections\n\n";
   s += "MODEL_SRCS = \\\n";
   for (size_t i = 0; i < in.sources.size(); ++i) s += "\t" + in.sources[i] + (i + 1 < in.sources.size() ? " \\\n" : "\n");
   s += "EXAMPLE_SRCS = " + in.layout.example + "\n";
@@ -90,6 +91,7 @@ std::map<std::string, std::string> cmake_files(const BuildFileInputs& in) {
   s += "if(NOT CMAKE_CROSSCOMPILING)\n";
   s += "  add_executable(tinyopt_model_example " + in.layout.example + ")\n";
   s += "  target_link_libraries(tinyopt_model_example PRIVATE tinyopt_model)\n";
+  s += "  target_link_options(tinyopt_model_example PRIVATE -Wl,--gc-sections)\n";
   s += "endif()\n";
   f["CMakeLists.txt"] = s;
   if (cross) {

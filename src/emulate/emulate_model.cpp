@@ -31,15 +31,24 @@ std::string reference_outputs(const Graph& qdq, const Tensor& x) {
   return bytes;
 }
 
-// The codegen target for an emulated platform: kernel variants follow its features (dsp on Cortex-M4/M7,
-// neon on the A72). TODO when data/targets lands on main: load_target(platform.name) instead.
-Target codegen_target(const emulate::EmuPlatform& platform) {
-  Target t = host_target();
-  t.name = platform.name;
-  t.core = platform.kind == emulate::EmuKind::kAarch64Linux ? "cortex-a72" : platform.name;
-  t.features = platform.kind == emulate::EmuKind::kCortexM ? std::vector<std::string>{"dsp", "fpu"}
-                                                          : std::vector<std::string>{"neon", "fpu"};
+// The codegen target of an emulated platform: the built-in target of that name (data/targets), whose
+// features pick the kernel variants (dsp on Cortex-M4/M7, neon on the A72). The Pi 5 has no target file
+// of its own: it is the Pi 4's with the A76's SDOT. The platform, not the target file, says how the
+// emulated build is compiled, so its toolchain wins. reference: no optimized variants at all.
+Target codegen_target(const emulate::EmuPlatform& platform, bool reference) {
+  Target t;
+  if (platform.kind == emulate::EmuKind::kHost) {
+    t = host_target();
+  } else if (platform.name == "rpi5") {
+    t = load_target("rpi4");
+    t.name = platform.name;
+    t.core = "cortex-a76";
+    t.features.push_back("sdot");
+  } else {
+    t = load_target(platform.name);
+  }
   t.toolchain = {platform.cc, platform.cflags, platform.emulator, platform.emulator_args};
+  if (reference) t.features.clear();
   return t;
 }
 
@@ -50,7 +59,7 @@ EmulateResult emulate_model(const Graph& qdq, const std::string& model_name, con
   const EmuPlatform platform = emu_platform(options.target);
   require_tools(platform);
   if (qdq.inputs.size() != 1) throw_bad_input("emulate needs a model with one input");
-  const Target target = codegen_target(platform);
+  const Target target = codegen_target(platform, options.reference_kernels);
   WorkDir work(options.keep_dir);
   const std::string project_dir = work.path() + "/project";
   generate_c_project(qdq, target, project_dir);

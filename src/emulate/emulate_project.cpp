@@ -12,6 +12,8 @@ namespace tinyopt {
 EmulateResult emulate_project(const std::string& dir, const EmulateOptions& options) {
   using namespace emulate;
   const EmuPlatform platform = emu_platform(options.target);
+  if (options.reference_kernels)
+    throw_usage("reference kernels need the model: a generated folder's kernels were chosen by codegen");
   require_tools(platform);
   const ProjectManifest project = read_manifest(dir);
   const SampleInputs samples = sample_inputs(options, {project.input_size});

@@ -3,6 +3,7 @@
 // address, the size and the object file.
 #include "emulate/link_map.h"
 
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -21,7 +22,9 @@ void add(ObjectSizes& s, const std::string& section, int64_t size) {
   if (starts_with(section, ".text")) {
     s.text += size;
   } else if (starts_with(section, ".rodata")) {
+    static const std::regex requant(R"(\.rodata\.s[0-9]+_(multiplier|shift))");
     s.rodata += size;
+    if (std::regex_match(section, requant)) s.requant += size;
   } else if (starts_with(section, ".data")) {
     s.data += size;
   } else if (starts_with(section, ".bss") || section == "COMMON") {

@@ -96,7 +96,9 @@ ProjectRun run_project(const EmuPlatform& platform, const ProjectManifest& proje
   spec.sources = project.sources;
   spec.sources.push_back((fs::path(TINYOPT_SOURCE_DIR) / "firmware" / "drivers" / "model_main.c").string());
   spec.include_dirs = project.include_dirs;
-  spec.defines = {"TINYOPT_HOOKS_HEADER=\"emu_harness.h\""};
+  // the hooks make each kernel call a counted region; an empty storage class makes the arena visible to
+  // model_main.c, which measures its high-water mark
+  spec.defines = {"TINYOPT_HOOKS_HEADER=\"emu_harness.h\"", "TINYOPT_ARENA_STORAGE="};
   spec.work_dir = work.string();
   spec.name = "model";
   const BuiltProgram built = build_program(platform, spec);
@@ -116,10 +118,13 @@ ProjectRun run_project(const EmuPlatform& platform, const ProjectManifest& proje
   std::istringstream lines(run.process.out);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
-    std::string tag, stack_tag;
-    long index = 0, stack = 0;
-    if (words >> tag >> index >> stack_tag >> stack && tag == "sample" && stack_tag == "stack")
+    std::string tag, stack_tag, arena_tag;
+    long index = 0, stack = 0, arena = 0;
+    if (words >> tag >> index >> stack_tag >> stack >> arena_tag >> arena && tag == "sample" &&
+        stack_tag == "stack" && arena_tag == "arena") {
       r.stack_bytes = std::max<int64_t>(r.stack_bytes, stack);
+      r.arena_used_bytes = std::max<int64_t>(r.arena_used_bytes, arena);
+    }
   }
   if (count) {
     // per sample: the step regions (depth 1) close first, then the inference (depth 0)
@@ -149,6 +154,7 @@ ProjectRun run_project(const EmuPlatform& platform, const ProjectManifest& proje
       r.model.rodata += sizes.rodata;
       r.model.data += sizes.data;
       r.model.bss += sizes.bss;
+      r.model.requant += sizes.requant;
     }
   }
   return r;
@@ -160,6 +166,7 @@ void summarize(const ProjectManifest& project, const ProjectRun& device, const s
   const size_t samples = device.outputs.size() / out_size;
   result.samples = static_cast<int64_t>(samples);
   result.mismatches = result.mismatched_bytes = 0;
+  result.identical.assign(samples, 0);
   int64_t correct = 0;
   for (size_t s = 0; s < samples; ++s) {
     const char* got = device.outputs.data() + s * out_size;
@@ -168,6 +175,7 @@ void summarize(const ProjectManifest& project, const ProjectRun& device, const s
     for (size_t i = 0; i < out_size; ++i) diff += got[i] != want[i];
     result.mismatched_bytes += diff;
     result.mismatches += diff > 0;
+    result.identical[s] = diff == 0;
     if (s < labels.size()) {
       const auto* q = reinterpret_cast<const int8_t*>(got);
       correct += std::max_element(q, q + out_size) - q == labels[s];  // argmax of int8 == of dequantized
@@ -198,8 +206,10 @@ void summarize(const ProjectManifest& project, const ProjectRun& device, const s
   result.flash_bytes = device.model.flash();
   result.ram_bytes = device.model.ram() + device.stack_bytes;
   result.arena_bytes = project.arena_bytes;
+  result.arena_used_bytes = device.arena_used_bytes;
   result.weight_bytes = project.weight_bytes;
-  result.code_overhead_bytes = result.flash_bytes - result.weight_bytes;
+  result.requant_bytes = device.model.requant;
+  result.code_overhead_bytes = result.flash_bytes - result.weight_bytes - result.requant_bytes;
   result.kernels = project.kernels;
 }
 

@@ -36,6 +36,7 @@ struct ProjectRun {
   std::vector<uint64_t> inference_instructions;    // per sample (empty on the host)
   std::vector<std::vector<uint64_t>> layer_instructions;  // per sample, per step
   int64_t stack_bytes = 0;                         // peak over samples
+  int64_t arena_used_bytes = 0;                    // arena high-water mark, peak over samples
   ObjectSizes model;                               // the project's objects, from the linker map
 };
 

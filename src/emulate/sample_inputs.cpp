@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -18,6 +19,19 @@ SampleInputs sample_inputs(const EmulateOptions& options, const Shape& sample_sh
   int64_t per_sample = 1;
   for (int64_t d : sample_shape) per_sample *= d;
   SampleInputs s;
+  if (options.inputs) {
+    const Tensor& x = *options.inputs;
+    if (x.dtype() != DType::kF32 || x.rank() < 1 || x.dim(0) < 1 || x.numel() / x.dim(0) != per_sample)
+      throw_bad_input("the given samples " + shape_str(x.shape()) + " do not match the model's input of " +
+                      std::to_string(per_sample) + " float values per sample");
+    const int64_t n = std::min(options.samples, x.dim(0));
+    Shape shape = {n};
+    shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
+    s.x = Tensor(DType::kF32, shape);
+    std::copy_n(x.data<float>(), s.x.numel(), s.x.data<float>());
+    s.labels.assign(options.labels.begin(), options.labels.begin() + std::min<int64_t>(n, std::ssize(options.labels)));
+    return s;
+  }
   if (options.data.empty()) {
     Shape shape = {options.samples};
     shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());

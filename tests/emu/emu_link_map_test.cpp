@@ -34,7 +34,11 @@ LOAD model.o
  .rodata.w_conv1
                 0x00003000      0x900 model.o
  .rodata        0x00004000       0x10 model.o
- *fill*         0x00004010        0x4 
+ .rodata.s3_multiplier
+                0x00004010       0x40 model.o
+ .rodata.s3_shift
+                0x00004050       0x40 model.o
+ *fill*         0x00004090        0x4 
  .data.state    0x20000000        0x8 model.o
  .bss.arena     0x20000100     0x1800 model.o
  COMMON         0x20002000       0x20 model.o
@@ -47,10 +51,11 @@ TEST(EmuLinkMap, AttributesSectionsToObjects) {
   ASSERT_TRUE(sizes.count("model.o"));
   const auto& m = sizes.at("model.o");
   EXPECT_EQ(m.text, 0x120);
-  EXPECT_EQ(m.rodata, 0x910);
+  EXPECT_EQ(m.rodata, 0x990);
+  EXPECT_EQ(m.requant, 0x80);  // the per-channel requantization arrays of step 3
   EXPECT_EQ(m.data, 0x8);
   EXPECT_EQ(m.bss, 0x1820);
-  EXPECT_EQ(m.flash(), 0x120 + 0x910 + 0x8);
+  EXPECT_EQ(m.flash(), 0x120 + 0x990 + 0x8);
   EXPECT_EQ(m.ram(), 0x8 + 0x1820);
   ASSERT_TRUE(sizes.count("topt_conv2d_s8__ref.o"));
   EXPECT_EQ(sizes.at("topt_conv2d_s8__ref.o").text, 0x4 + 0x30c);

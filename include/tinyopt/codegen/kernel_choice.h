@@ -3,7 +3,9 @@
 // firmware picks among the variants the *target* can run: `ref` always, `dsp` when the target has the
 // "dsp" feature, `neon` with "neon". Within a family the first row of runtime/include/tinyopt_rt_kernels.inc
 // (list order = preference) whose variant the target runs and whose `_supports(params)` accepts the step
-// wins, so a new kernel row needs no change here. `_supports` and `_scratch_bytes` of every variant are
+// wins, so a new kernel row needs no change here — except that a row whose scratch exceeds the largest
+// activation footprint of any step (its in + out bytes) gives way to the next accepting row, so that
+// kernel scratch never dominates the arena (see retarget_program). `_supports` and `_scratch_bytes` of every variant are
 // portable C compiled into the host library, which is what lets the host choose for a device.
 // Not here: calling kernels (the executor and the generated code do that).
 #pragma once

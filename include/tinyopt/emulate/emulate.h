@@ -20,11 +20,18 @@
 namespace tinyopt {
 
 struct EmulateOptions {
-  std::string target = "cortex-m4";  // cortex-m4 | cortex-m7 | rpi4
+  std::string target = "cortex-m4";  // cortex-m4 | cortex-m7 | rpi4 | rpi5 (emu_platform_names())
   std::string data;                  // --data spec; "" = seeded random inputs in [0, 1)
   bool train_split = false;          // samples from the train split instead of test
-  int64_t samples = 10;
+  int64_t samples = 10;              // the first N of `data` (or of `inputs`), or N random inputs
   uint64_t seed = 1;         // for random inputs
+  // Float samples (N, ...input shape without batch) to run instead of `data`: for callers that already
+  // hold their data (the optimize pipeline). Labels: `labels` (may be empty).
+  std::optional<Tensor> inputs;
+  std::vector<int32_t> labels;
+  // Reference kernels only (no dsp / neon variants): the baseline the optimized kernels are measured
+  // against. Model emulation only (a project folder's kernels were chosen when it was generated).
+  bool reference_kernels = false;
   std::string keep_dir;      // "" = build in a temporary folder removed afterwards; else keep it here
 };
 
@@ -44,6 +51,7 @@ struct EmulateResult {
   int64_t samples = 0;
   int64_t mismatches = 0;        // samples whose output differs from the host in any byte
   int64_t mismatched_bytes = 0;
+  std::vector<uint8_t> identical;  // per sample: 1 when every output byte equals the reference's
   std::optional<double> accuracy;  // device top-1 accuracy when the data has labels
   double instructions_per_inference = 0;  // mean over samples
   uint64_t instructions_min = 0, instructions_max = 0;
@@ -55,13 +63,20 @@ struct EmulateResult {
   int64_t text_bytes = 0, rodata_bytes = 0, data_bytes = 0, bss_bytes = 0;
   int64_t stack_bytes = 0;     // peak over samples, measured by painting
   int64_t arena_bytes = 0;     // the planner's arena (part of bss)
+  int64_t arena_used_bytes = 0;  // highest arena byte an inference wrote, + 1 (painting; <= arena_bytes)
   int64_t weight_bytes = 0;    // constant weight and bias tensors (codegen's count)
-  int64_t code_overhead_bytes = 0;  // flash_bytes - weight_bytes: the runtime's price
+  // Per-channel requantization multipliers and shifts (int32 each) as linked: model data derived from
+  // the weight scales (TFLite Micro keeps the scales in the model file, not in its interpreter).
+  int64_t requant_bytes = 0;
+  // flash_bytes - weight_bytes - requant_bytes: the runtime's price (kernel code, the invoke function,
+  // the per-step params structs)
+  int64_t code_overhead_bytes = 0;
   std::vector<std::string> kernels;
 };
 
-// Emulates a quantized model: codegen for the target, then as emulate_project, with the integer executor
-// on the same samples as the reference. Throws Error(kBadInput) for a float model, unsupported graphs,
+// THE entry point for library callers (the CLI, optimize, benchmarks): emulates a quantized model —
+// codegen for the target (load_target(options.target)), then as emulate_project, with the integer
+// executor on the same samples as the reference. Throws Error(kBadInput) for a float model, unsupported graphs,
 // missing tools (naming them), build failures, a guest fault; Error(kUsage) for an unknown target.
 EmulateResult emulate_model(const Graph& qdq, const std::string& model_name, const EmulateOptions& options);
 
