@@ -42,7 +42,7 @@ TEMP_NAME = re.compile(r"\.tmp\d+\.\d+$")
 REWRITTEN = re.compile(r"(\.ckpt|pareto\.json|report\.html)$")
 # JSON fields that measure wall time, say how the run was interrupted, or name its folder (the runs differ in
 # these and only these).
-VOLATILE_KEYS = {"seconds", "resumed_candidates", "reused", "report", "output"}
+VOLATILE_KEYS = {"seconds", "resumed_candidates", "reused", "report", "output", "firmware"}
 
 
 def write_idx_subset(src_dir, dst_dir, prefix, count):
