@@ -21,6 +21,22 @@ static inline int64_t topt_asr64(int64_t x, int32_t e) { return x >= 0 ? (x >> e
 
 static inline int32_t topt_clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+/* Round half away from zero without libm, for the float -> integer quantizers at the graph boundary. v is
+ * first clamped to +-limit (limit <= 2^16, beyond every target type's range), which keeps the int
+ * conversion defined and v - trunc(v) exact. The caller handles NaN and the final clamp. */
+static inline int32_t topt_round_half_away_limited(float v, float limit) {
+  int32_t t;
+  float frac;
+  v = v > limit ? limit : (v < -limit ? -limit : v);
+  t = (int32_t)v; /* truncates toward zero */
+  frac = v - (float)t;
+  if (frac >= 0.5f)
+    ++t;
+  else if (frac <= -0.5f)
+    --t;
+  return t;
+}
+
 static inline int32_t topt_sat32(int64_t v) {
   return v < INT32_MIN ? INT32_MIN : (v > INT32_MAX ? INT32_MAX : (int32_t)v);
 }

@@ -26,19 +26,11 @@ topt_status topt_quantize_s16__ref(const topt_quantize_params* p, const float* i
   for (i = 0; i < p->count; ++i) {
     float v = input[i] / p->scale;
     int32_t t;
-    float frac;
     if (v != v) { /* NaN */
       output[i] = 0;
       continue;
     }
-    /* anything beyond +-65536 saturates anyway; clamping first keeps the conversion defined */
-    v = v > 65536.0f ? 65536.0f : (v < -65536.0f ? -65536.0f : v);
-    t = (int32_t)v;      /* truncates toward zero */
-    frac = v - (float)t; /* exact for |v| <= 65536 (2^24 > 65536 * 2^7) */
-    if (frac >= 0.5f)
-      ++t;
-    else if (frac <= -0.5f)
-      --t;
+    t = topt_round_half_away_limited(v, 65536.0f); /* beyond it saturates anyway */
     output[i] = (int16_t)topt_clamp32(t, -32768, 32767);
   }
   return TOPT_OK;

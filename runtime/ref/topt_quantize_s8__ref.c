@@ -23,19 +23,11 @@ topt_status topt_quantize_s8__ref(const topt_quantize_params* p, const float* in
   for (i = 0; i < p->count; ++i) {
     float v = input[i] / p->scale;
     int32_t t;
-    float frac;
     if (v != v) { /* NaN */
       output[i] = (int8_t)p->zero_point;
       continue;
     }
-    /* anything beyond +-512 saturates anyway; clamping first keeps the conversion defined */
-    v = v > 512.0f ? 512.0f : (v < -512.0f ? -512.0f : v);
-    t = (int32_t)v;      /* truncates toward zero */
-    frac = v - (float)t; /* exact for |v| <= 512 */
-    if (frac >= 0.5f)
-      ++t;
-    else if (frac <= -0.5f)
-      --t;
+    t = topt_round_half_away_limited(v, 512.0f); /* beyond it saturates anyway */
     output[i] = (int8_t)topt_clamp32(t + p->zero_point, -128, 127);
   }
   return TOPT_OK;
