@@ -32,7 +32,7 @@ extern "C" {
 
 /* One output channel's bias and requantization (docs/numerics.md section 2.3), prepared once per call:
  * multiplier M, left = max(shift, 0), right = max(-shift, 0), and the two 64-bit rounding constants that
- * fold SRDHM and RDBPOT into one multiply-accumulate (topt_dsp_requantize explains them). */
+ * fold SRDHM and RDBPOT into one multiply-accumulate (requantize in topt_dsp_output.c explains them). */
 typedef struct {
   int64_t round[2]; /* [acc >= 0, acc < 0]; right > 0: 2^30 + 2^(30+right), minus 2^31 for acc < 0; else 2^30 */
   int32_t bias, multiplier, left, right;
@@ -96,33 +96,6 @@ static inline topt_dsp_channel topt_dsp_channel_of(int32_t bias, int32_t multipl
   return r;
 }
 
-/* requantize(acc + bias) for M >= 0 (every kernel checks that), from one SMLAL:
- *   right = 0: SRDHM alone, floor((p + 2^30) / 2^31) with p = acc * M (after the saturating left shift).
- *   right > 0: RDBPOT(SRDHM) = floor((floor((p + 2^30) / 2^31) + 2^(right-1) - [x < 0]) / 2^right), and nested
- *   floor divisions merge: = floor((p + 2^30 + (2^(right-1) - [x < 0]) * 2^31) / 2^(31+right)), i.e. the high
- *   word of p + round shifted right by right - 1. [x < 0] may be taken as [acc < 0]: they differ only when
- *   -2^30 <= p < 0, where x = 0 and both choices give 0.
- * Relies on gcc's arithmetic >> of negative values (documented implementation-defined behaviour): this file
- * is for gcc / clang on Arm only. */
-static inline int32_t topt_dsp_requantize(int32_t acc, const topt_dsp_channel* r) {
-  acc = (int32_t)((uint32_t)acc + (uint32_t)r->bias); /* wraps like the reference's int32 sum */
-  if (r->left > 0) {                                  /* saturate acc * 2^left to int32 */
-    const int32_t top = acc >> (31 - r->left);
-    acc = top == 0 || top == -1 ? (int32_t)((uint32_t)acc << r->left) : (acc < 0 ? INT32_MIN : INT32_MAX);
-  }
-  __asm__("" : "+r"(acc)); /* keeps acc one register, so the product below is one SMLAL, not 3 multiplies */
-  if (r->right == 0) return (int32_t)(((int64_t)acc * r->multiplier + r->round[0]) >> 31);
-  return (int32_t)(((int64_t)acc * r->multiplier + r->round[(uint32_t)acc >> 31]) >> 32) >> (r->right - 1);
-}
-
-/* The int8 output stage: requantize, clamp to [lo, hi] = [act_min - z_out, act_max - z_out], add z_out. */
-static inline int8_t topt_dsp_output_s8(int32_t acc, const topt_dsp_channel* r, int32_t lo, int32_t hi,
-                                        int32_t zero_point) {
-  int32_t v = topt_dsp_requantize(acc, r);
-  v = v < lo ? lo : (v > hi ? hi : v);
-  return (int8_t)(v + zero_point);
-}
-
 /* Whether every channel has left = 0 and right > 0 (shift < 0, as real layers have): then the output stage
  * reduces to one SMLAL and one shift (topt_dsp_output_row). */
 static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channels) {
@@ -132,23 +105,12 @@ static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channe
   return 1;
 }
 
-/* out[c] = output_s8(acc[c], channel c) for c < n, shared by the product and the depthwise core. `plain`
- * (topt_dsp_all_plain): topt_dsp_requantize without its left-shift and right = 0 branches. */
-static inline void topt_dsp_output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int plain,
-                                       const topt_channel_quant* q, int8_t* out) {
-  const int32_t zp = q->output_zero_point, lo = q->act_min - zp, hi = q->act_max - zp;
-  int32_t c;
-  if (!plain) {
-    for (c = 0; c < n; ++c) out[c] = topt_dsp_output_s8(acc[c], ch + c, lo, hi, zp);
-    return;
-  }
-  for (c = 0; c < n; ++c) {
-    const int32_t v = (int32_t)((uint32_t)acc[c] + (uint32_t)ch[c].bias);
-    int32_t y = (int32_t)(((int64_t)v * ch[c].multiplier + ch[c].round[(uint32_t)v >> 31]) >> 32) >> (ch[c].right - 1);
-    y = y < lo ? lo : (y > hi ? hi : y);
-    out[c] = (int8_t)(y + zp);
-  }
-}
+/* out[c] = the int8 output of acc[c] (+ bias, requantized, clamped to [act_min, act_max], + z_out) with
+ * channel ch[c]'s parameters, for c < n; `plain` (topt_dsp_all_plain) selects the one-SMLAL path. Shared by
+ * the matrix product and the depthwise core, and called once per row or block of channels
+ * (topt_dsp_output.c). */
+void topt_dsp_output_row(const int32_t* acc, const topt_dsp_channel* ch, int32_t n, int plain,
+                         const topt_channel_quant* q, int8_t* out);
 
 /* Both int16 halves of the word hold -zero_point (SXTAB16 adds it to two sign-extended bytes at once). */
 static inline int32_t topt_dsp_neg_zp2(int32_t zero_point) {
