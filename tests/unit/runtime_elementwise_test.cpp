@@ -271,6 +271,17 @@ std::vector<QuantizeCase<T>> quantize_cases() {
     c.q = rng.values<T>(c.f.size(), lo, hi);
     cases.push_back(c);
   }
+  for (int32_t count = 1; count <= 9; ++count) {  // fewer values than one 8-lane step, and one step plus some
+    Rng rng(static_cast<uint32_t>(count) * 131);
+    QuantizeCase<T> c;
+    c.seed = static_cast<uint32_t>(100 + count);
+    c.p.scale = static_cast<float>(log_uniform(rng, 1e-4, 10));
+    c.p.zero_point = int8 ? rng.uniform(-128, 127) : 0;
+    for (int32_t k = 0; k < count; ++k) c.f.push_back(static_cast<float>(rng.real(-reach, reach)) * c.p.scale);
+    c.p.count = count;
+    c.q = rng.values<T>(c.f.size(), lo, hi);
+    cases.push_back(c);
+  }
   return cases;
 }
 
