@@ -36,10 +36,14 @@ TINYOPT := $(BUILD)/tinyopt
 # The demo: `optimize` the shipped teacher for a Cortex-M4 under a 64 KiB flash / 32 KiB RAM budget
 # (docs/optimize.md). DEMO_TIME sizes the search (seconds on a quiet 2-core machine); the chosen model's
 # firmware then runs DEMO_SAMPLES test images on the emulated Cortex-M4 (host accuracy = device accuracy).
+# DEMO_KEEP is the one pruning level searched: the 50 % and 35 % levels do not fit 32 KiB of RAM on the
+# Cortex-M4 (50 %: 35.7 KiB estimated; 35 % int4: 33,591 B measured), so the whole time budget goes to
+# fine-tuning the 25 % level (~190,000 KD images; docs/optimize.md section 6 has the measured run).
 DEFAULT_MODEL := $(firstword $(wildcard models/fmnist-cnn.onnx) $(BUILD)/demo/fmnist-ds.onnx)
 DEMO_TARGET ?= cortex-m4
 DEMO_BUDGET ?= --max-flash 64KiB --max-ram 32KiB
-DEMO_TIME ?= 240
+DEMO_TIME ?= 300
+DEMO_KEEP ?= 0.25
 DEMO_SAMPLES ?= 100
 DEMO_OUT ?= $(BUILD)/demo/optimize
 
@@ -68,7 +72,7 @@ endif
 demo: build $(DEFAULT_MODEL)
 	@start=$$(date +%s); \
 	$(TINYOPT) optimize $(DEFAULT_MODEL) --data fashion-mnist --target $(DEMO_TARGET) $(DEMO_BUDGET) \
-	    --time-budget $(DEMO_TIME) --device-samples $(DEMO_SAMPLES) -o $(DEMO_OUT) && \
+	    --keep $(DEMO_KEEP) --time-budget $(DEMO_TIME) --device-samples $(DEMO_SAMPLES) -o $(DEMO_OUT) && \
 	echo "optimize took $$(( $$(date +%s) - start )) s (wall)"
 	@echo "report: $(DEMO_OUT)/report.html  model: $(DEMO_OUT)/best.onnx  firmware: $(DEMO_OUT)/firmware/"
 

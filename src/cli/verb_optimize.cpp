@@ -3,7 +3,8 @@
 // the staged search of search::run_optimize, the chosen model's firmware and its emulated-device check
 // (search::run_device_stages), then best.onnx, pareto.json and report.html in DIR. Infeasible budgets exit 1
 // naming the budget that cannot be met and the closest point; so does an emulated device whose outputs differ
-// from the host's (the report is written in both cases).
+// from the host's, and a run whose every measured firmware violates a flash or RAM budget (the report is
+// written in all cases).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -75,7 +76,10 @@ void run_optimize_verb(const OptimizeArgs& a) {
   };
   search::OptimizeResult r = with_error_context(a.model, [&] {
     search::OptimizeResult res = search::run_optimize(model, train, test, options, a.out, show);
-    res.device = search::run_device_stages(res, test, a.out, {a.data, a.device_samples}, show);
+    search::DeviceStageOptions device;
+    device.data = a.data;
+    device.samples = a.device_samples;
+    search::run_device_stages(res, test, a.out, device, show);
     return res;
   });
   progress.finish();
@@ -113,6 +117,10 @@ void run_optimize_verb(const OptimizeArgs& a) {
                100 * device, search::format_bytes(static_cast<double>(d.flash_bytes)),
                search::format_bytes(static_cast<double>(d.ram_bytes)), d.instructions_per_inference);
   }
+  for (const search::BudgetCheck& k : d.budgets)
+    fmt::print("budget {} on the emulated device: {} (measured {})\n", k.text, search::budget_status_name(k.status),
+               k.value ? search::format_bytes(*k.value) : "nothing");
+  for (const std::string& why : d.rejected) fmt::print("rejected on the device, next candidate tried: {}\n", why);
   if (!d.not_measured.empty()) fmt::print("not measured: {}\n", d.not_measured);
   for (const std::string& m : r.missing) fmt::print("not measured: {}\n", m);
 }

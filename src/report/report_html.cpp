@@ -75,17 +75,24 @@ std::string budgets_section(const OptimizeResult& r) {
   const std::optional<int> shown = r.best ? r.best : r.closest;
   if (!r.options.budgets.any()) return s + "<p>No hard budgets were given; the choice is the least J.</p>\n";
   if (!shown) return s + "<p>No candidate was evaluated.</p>\n";
-  s += fmt::format("<p>Checked on the {} candidate #{}.</p>\n<table><tr><th class=\"l\">budget</th><th>value</th><th "
-                   "class=\"l\">status</th></tr>\n",
-                   r.best ? "chosen" : "closest", *shown);
-  for (const BudgetCheck& k : r.checks[static_cast<size_t>(*shown)]) {
+  const search::DeviceCheck* device = r.device && r.device->candidate == *shown ? &*r.device : nullptr;
+  const bool measured = device && !device->budgets.empty();
+  s += fmt::format("<p>Checked on the {} candidate #{}{}.</p>\n<table id=\"budgets\"><tr><th class=\"l\">budget</th>"
+                   "<th class=\"l\">checked on</th><th>value</th><th class=\"l\">status</th></tr>\n",
+                   r.best ? "chosen" : "closest", *shown,
+                   measured ? ": every budget on the cost model's estimate, flash and RAM also on the emulated device" : "");
+  const auto row = [&s](const BudgetCheck& k, const char* where) {
     const std::string value = !k.value ? "not measured"
                               : k.name == "accuracy" ? pct(*k.value)
                               : (k.name == "flash" || k.name == "ram") ? format_bytes(*k.value)
                                                                         : fmt::format("{:.4g}", *k.value);
-    s += fmt::format("<tr>{}{}<td class=\"l {}\">{}</td></tr>\n", td(html_escape(k.text), true), td(value),
-                     search::budget_status_name(k.status), search::budget_status_name(k.status));
-  }
+    s += fmt::format("<tr>{}{}{}<td class=\"l {}\">{}</td></tr>\n", td(html_escape(k.text), true), td(where, true),
+                     td(value), search::budget_status_name(k.status), search::budget_status_name(k.status));
+  };
+  for (const BudgetCheck& k : r.checks[static_cast<size_t>(*shown)])
+    row(k, k.name == "accuracy" ? "integer executor" : r.options.target ? "cost model" : "—");
+  if (measured)
+    for (const BudgetCheck& k : device->budgets) row(k, "emulated device");
   return s + "</table>\n";
 }
 
@@ -292,11 +299,16 @@ std::string device_section(const OptimizeResult& r) {
   if (!r.device) return s + "<p class=\"note\">Not run: the firmware and device stages did not run.</p>\n</div>\n";
   const search::DeviceCheck& d = *r.device;
   if (!d.firmware_dir.empty())
-    s += fmt::format("<p>Firmware: <code>{}</code> ({} files; kernels {}; tensor arena {}), generated in {:.1f} s.</p>\n",
-                     html_escape(d.firmware_dir), d.firmware_files, html_escape(fmt::format("{}", fmt::join(d.kernels, ", "))),
+    s += fmt::format("<p>Firmware of #{}: <code>{}</code> ({} files; kernels {}; tensor arena {}), generated in {:.1f} s.</p>\n",
+                     d.candidate, html_escape(d.firmware_dir), d.firmware_files, html_escape(fmt::format("{}", fmt::join(d.kernels, ", "))),
                      format_bytes(static_cast<double>(d.arena_bytes)), d.codegen_seconds);
   if (!d.error.empty()) s += "<p class=\"violated\">Emulation failed: " + html_escape(d.error) + "</p>\n";
   if (!d.not_measured.empty()) s += "<p class=\"note\">Not measured: " + html_escape(d.not_measured) + "</p>\n";
+  if (!d.rejected.empty()) {
+    s += "<p>Rejected on the device (the estimate met the budget, the measurement did not):</p>\n<ul id=\"device-rejected\">\n";
+    for (const std::string& why : d.rejected) s += "<li class=\"violated\">" + html_escape(why) + "</li>\n";
+    s += "</ul>\n";
+  }
   if (!d.emulated) return s + "</div>\n";
   const bool exact = d.identical == d.samples;
   s += fmt::format("<p>The first {} test samples on <b>{}</b> ({:.0f} s): outputs byte-identical to the host integer "

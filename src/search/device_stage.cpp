@@ -94,18 +94,13 @@ void emulate_on_device(const Candidate& c, const OptimizeResult& r, const Datase
   d.emulate_seconds = seconds_since(start);
 }
 
-}  // namespace
-
-DeviceCheck run_device_stages(const OptimizeResult& r, const Dataset& test, const std::string& out_dir,
-                              const DeviceStageOptions& options, const OptimizeProgressFn& progress) {
-  DeviceCheck d;
-  if (!r.best) {
-    d.not_measured = "no candidate meets the budgets: no firmware was generated";
-    return d;
-  }
-  if (!r.options.target) throw_internal("the device stages need the loaded target");
+// Codegen of candidate `id` into DIR/firmware, then its emulated check and the budgets on the measurement.
+DeviceCheck check_candidate(const OptimizeResult& r, int id, const Dataset& test, const std::string& out_dir,
+                            const DeviceStageOptions& options, const OptimizeProgressFn& progress) {
   const Target& target = *r.options.target;
-  const Candidate& c = r.candidates[static_cast<size_t>(*r.best)];
+  const Candidate& c = r.candidates[static_cast<size_t>(id)];
+  DeviceCheck d;
+  d.candidate = id;
   OptimizeProgress p;
   p.candidate = p.candidates = static_cast<int>(r.candidates.size());
   p.label = c.spec.label();
@@ -142,8 +137,74 @@ DeviceCheck run_device_stages(const OptimizeResult& r, const Dataset& test, cons
   }
   report("emulate", fmt::format("{} test samples on {} under qemu", std::min<int64_t>(options.samples, test.size()),
                                 target.name));
-  emulate_on_device(c, r, test, fw, options, d);
+  if (options.measure) options.measure(c, d);
+  else emulate_on_device(c, r, test, fw, options, d);
+  d.budgets = device_budget_checks(d, r.options.budgets);
   return d;
+}
+
+// "#2 (keep 35%, int4 weights): RAM <= 32.0 KiB violated on the device: measured 32.8 KiB, estimated 29.6 KiB"
+std::string rejection(const Candidate& c, const DeviceCheck& d) {
+  std::string s = fmt::format("#{} ({}):", c.spec.id, c.spec.label());
+  bool first = true;
+  for (const BudgetCheck& k : d.budgets) {
+    if (k.status != BudgetStatus::kViolated) continue;
+    const std::optional<int64_t>& estimate = k.name == "flash" ? d.estimated_flash_bytes : d.estimated_ram_bytes;
+    s += fmt::format("{} {} violated on the device: measured {}, estimated {}", first ? "" : ",", k.text,
+                     format_bytes(*k.value), estimate ? format_bytes(static_cast<double>(*estimate)) : "none");
+    first = false;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<BudgetCheck> device_budget_checks(const DeviceCheck& d, const Budgets& b) {
+  if (!d.emulated) return {};
+  Budgets memory;
+  memory.max_flash_bytes = b.max_flash_bytes;
+  memory.max_ram_bytes = b.max_ram_bytes;
+  Metrics measured;
+  if (d.flash_bytes > 0) measured.flash_bytes = d.flash_bytes;
+  if (d.ram_bytes > 0) measured.ram_bytes = d.ram_bytes;
+  return check_budgets(measured, memory);
+}
+
+void run_device_stages(OptimizeResult& r, const Dataset& test, const std::string& out_dir,
+                       const DeviceStageOptions& options, const OptimizeProgressFn& progress) {
+  if (!r.best) {
+    DeviceCheck d;
+    d.not_measured = "no candidate meets the budgets: no firmware was generated";
+    r.device = d;
+    return;
+  }
+  if (!r.options.target) throw_internal("the device stages need the loaded target");
+  std::vector<int> tried;
+  std::vector<std::string> rejected;
+  for (std::optional<int> id = r.best; id; id = least_j_feasible(r, tried)) {
+    DeviceCheck d = check_candidate(r, *id, test, out_dir, options, progress);
+    tried.push_back(*id);
+    d.rejected = rejected;
+    if (meets_budgets(d.budgets)) {
+      r.best = id;
+      r.device = d;
+      return;
+    }
+    rejected.push_back(rejection(r.candidates[static_cast<size_t>(*id)], d));
+    d.rejected = rejected;
+    r.device = d;
+    if (static_cast<int>(tried.size()) >= options.max_attempts) break;
+  }
+  // No candidate fits on the device: no model and no firmware are handed over, as for infeasible estimates.
+  const bool more = least_j_feasible(r, tried).has_value();
+  r.best.reset();
+  r.closest = tried.back();
+  r.infeasible = fmt::format("no candidate meets the budgets on the emulated device: {}; {}", fmt::join(rejected, "; "),
+                             more ? fmt::format("gave up after measuring {} candidates", tried.size())
+                                  : "no other candidate meets the budgets in the cost model's estimate");
+  std::error_code ec;
+  fs::remove_all(r.device->firmware_dir, ec);
+  r.device->firmware_dir.clear();
 }
 
 }  // namespace tinyopt::search

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -97,6 +98,16 @@ std::string infeasible_message(const OptimizeResult& r, int closest) {
 
 }  // namespace
 
+std::optional<int> least_j_feasible(const OptimizeResult& r, const std::vector<int>& excluded) {
+  std::optional<int> best;
+  for (int id : r.front_pool) {
+    const auto i = static_cast<size_t>(id);
+    if (std::find(excluded.begin(), excluded.end(), id) != excluded.end() || !meets_budgets(r.checks[i])) continue;
+    if (!best || r.j[i] < r.j[static_cast<size_t>(*best)]) best = id;
+  }
+  return best;
+}
+
 void select_best(OptimizeResult& r) {
   const size_t n = r.candidates.size();
   r.j.assign(n, std::numeric_limits<double>::quiet_NaN());
@@ -119,10 +130,7 @@ void select_best(OptimizeResult& r) {
   }
   r.objectives = objectives_of(pool);
   for (size_t k : pareto_front(r.objectives.points)) r.front.push_back(r.front_pool[k]);
-  for (int id : r.front_pool) {
-    const auto i = static_cast<size_t>(id);
-    if (meets_budgets(r.checks[i]) && (!r.best || r.j[i] < r.j[static_cast<size_t>(*r.best)])) r.best = id;
-  }
+  r.best = least_j_feasible(r);
   if (r.best) return;
   for (int id : r.front_pool) {
     const auto i = static_cast<size_t>(id);

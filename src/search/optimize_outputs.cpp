@@ -14,6 +14,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+nlohmann::json checks_json(const std::vector<BudgetCheck>& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const BudgetCheck& k : checks)
+    out.push_back({{"budget", k.name}, {"text", k.text}, {"limit", k.limit},
+                   {"value", k.value ? nlohmann::json(*k.value) : nlohmann::json(nullptr)},
+                   {"status", budget_status_name(k.status)}});
+  return out;
+}
+
 nlohmann::json candidate_json(const OptimizeResult& r, const Candidate& c) {
   nlohmann::json j = metrics_to_json(c.metrics);
   const auto i = static_cast<size_t>(c.spec.id);
@@ -26,12 +35,7 @@ nlohmann::json candidate_json(const OptimizeResult& r, const Candidate& c) {
   j["j"] = c.duplicate ? nlohmann::json(nullptr) : nlohmann::json(r.j[i]);
   j["on_front"] = std::find(r.front.begin(), r.front.end(), c.spec.id) != r.front.end();
   j["meets_budgets"] = !c.duplicate && meets_budgets(r.checks[i]);
-  nlohmann::json checks = nlohmann::json::array();
-  for (const BudgetCheck& k : r.checks[i])
-    checks.push_back({{"budget", k.name}, {"text", k.text}, {"limit", k.limit},
-                      {"value", k.value ? nlohmann::json(*k.value) : nlohmann::json(nullptr)},
-                      {"status", budget_status_name(k.status)}});
-  j["budgets"] = checks;
+  j["budgets"] = checks_json(r.checks[i]);
   return j;
 }
 
@@ -41,7 +45,9 @@ nlohmann::json device_json(const DeviceCheck& d) {
                       {"kernels", d.kernels},
                       {"emulated", d.emulated},
                       {"not_measured", d.not_measured},
-                      {"error", d.error}};
+                      {"error", d.error},
+                      {"candidate", d.candidate},
+                      {"rejected", d.rejected}};
   if (!d.emulated) return j;
   j.update({{"platform", d.platform},
             {"same_project", d.same_project},
@@ -57,7 +63,8 @@ nlohmann::json device_json(const DeviceCheck& d) {
             {"instructions_per_inference", d.instructions_per_inference},
             {"estimated_flash_bytes", opt(d.estimated_flash_bytes)},
             {"estimated_ram_bytes", opt(d.estimated_ram_bytes)},
-            {"estimated_cycles", opt(d.estimated_cycles)}});
+            {"estimated_cycles", opt(d.estimated_cycles)},
+            {"budgets", checks_json(d.budgets)}});
   return j;
 }
 

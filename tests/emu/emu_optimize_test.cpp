@@ -24,8 +24,8 @@ class EmuOptimize : public ::testing::Test {
   }
   testing::CommandResult optimize(const std::string& target, const std::string& out, int samples) {
     return run_cli("optimize " + model + " --data fashion-mnist --target " + target +
-                   " --keep 0.5 --finetune-images 64 --limit 64 --threads 1 --seed 3 --device-samples " +
-                   std::to_string(samples) + " --json -o " + out);
+                   " --keep 0.5 --finetune-images 64 --limit 64 --threads 1 --seed 3 --max-flash 1MiB --max-ram 256KiB "
+                   "--device-samples " + std::to_string(samples) + " --json -o " + out);
   }
   testing::TempDir dir;
   std::string model = dir.file("m.onnx");
@@ -52,11 +52,21 @@ TEST_F(EmuOptimize, ChosenFirmwareRunsByteIdenticallyOnTheEmulatedDevice) {
   EXPECT_GT(d.at("ram_bytes").get<int64_t>(), 0);
   EXPECT_GT(d.at("instructions_per_inference").get<double>(), 0);
   EXPECT_GT(d.at("estimated_flash_bytes").get<int64_t>(), 0);
+  // The budgets are checked against the measured figures too, and the chosen model meets them there.
+  const auto& budgets = d.at("budgets");
+  ASSERT_EQ(budgets.size(), 2u) << d.dump();
+  EXPECT_EQ(budgets[0].at("value"), d.at("flash_bytes").get<double>());
+  EXPECT_EQ(budgets[1].at("value"), d.at("ram_bytes").get<double>());
+  for (const auto& b : budgets)
+    EXPECT_EQ(b.at("status"), b.at("value").get<double>() <= b.at("limit").get<double>() ? "met" : "violated");
+  EXPECT_EQ(d.at("candidate"), j.at("best").at("id"));
   // The human-readable run prints the equality the demo shows.
   const auto text = run_cli("optimize " + model + " --data fashion-mnist --target cortex-m4 --keep 0.5 "
-                            "--finetune-images 64 --limit 64 --threads 1 --seed 3 --device-samples 12 -o " + out);
+                            "--finetune-images 64 --limit 64 --threads 1 --seed 3 --max-flash 1MiB --max-ram 256KiB "
+                            "--device-samples 12 -o " + out);
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("byte-identical to the host in 12/12"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("budget RAM <= 256.0 KiB on the emulated device: met (measured "), std::string::npos) << text.out;
   EXPECT_NE(text.err.find("| emulate 12 test samples on cortex-m4"), std::string::npos) << text.err;
   const std::string html = testing::read_file((fs::path(out) / "report.html").string());
   for (const char* id : {"id=\"device-accuracy\"", "id=\"device-measured\"", "<b class=\"met\">12 of 12</b>"})

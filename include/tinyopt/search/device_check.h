@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "tinyopt/search/objectives.h"
+
 namespace tinyopt::search {
 
 struct DeviceCheck {
+  int candidate = -1;  // the candidate whose firmware this is (the chosen one when the check passed)
   // Firmware (codegen of the chosen candidate for the target).
   std::string firmware_dir;          // DIR/firmware; "" when none was written
   int64_t firmware_files = 0;
@@ -37,6 +40,12 @@ struct DeviceCheck {
   std::optional<int64_t> estimated_flash_bytes, estimated_ram_bytes;  // the cost model's, for comparison
   std::optional<double> estimated_cycles;                              // latency * clock
   double emulate_seconds = 0;
+  // The flash and RAM budgets checked against the measured figures (device_budget_checks; empty when not
+  // emulated): the firmware must fit the device, not only the cost model's estimate of it.
+  std::vector<BudgetCheck> budgets;
+  // Earlier choices whose measured flash or RAM violated a budget their estimate met, in the order tried
+  // ("#2 (keep 35%, int4 weights): RAM <= 32.0 KiB violated on the device: measured 32.8 KiB, estimated 29.6 KiB").
+  std::vector<std::string> rejected;
   std::string error;  // the emulation failed (build error, guest fault): the message
 };
 

@@ -103,6 +103,10 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
 // closest and infeasible of `r` from r.candidates and r.options.
 void select_best(OptimizeResult& r);
 
+// The feasible candidate of least J (ties: lower id) among r.front_pool, leaving out `excluded`: the choice
+// of select_best, and the next choice when the device check rejects the chosen one (device_stage.h).
+std::optional<int> least_j_feasible(const OptimizeResult& r, const std::vector<int>& excluded = {});
+
 // The options that must match for --resume (everything that changes what the candidates are).
 nlohmann::json resume_key(const OptimizeOptions& o);
 

@@ -17,7 +17,8 @@ namespace tinyopt::search {
 // flash_bytes, ram_bytes, weight_bytes, id, label; null when infeasible), `pareto` (the front's candidates),
 // `candidates` (all), `constraints_met`, `infeasible`, `teacher`, `plan`, `budgets`, `missing`, `report`,
 // and `device` when the device stages ran (firmware folder; the emulated check: samples, identical,
-// mismatches, host_accuracy, accuracy, measured and estimated flash / RAM).
+// mismatches, host_accuracy, accuracy, measured and estimated flash / RAM, `budgets`: the flash / RAM
+// budgets on the measured figures, `rejected`: earlier choices whose measurement violated one).
 nlohmann::json optimize_result_json(const OptimizeResult& r, const std::string& out_dir);
 
 void write_optimize_outputs(const OptimizeResult& r, const std::string& out_dir, const std::string& report_html);
