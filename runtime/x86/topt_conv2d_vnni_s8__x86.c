@@ -20,8 +20,13 @@
  * a multiple of 4) from the padded image and run the same micro-kernel on them as a 1x1 convolution.
  * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3, k = tap * c4 + channel) a
  * block holds 64 bytes, the quad of each of its 16 channels, so a row's quad broadcast to all lanes gives,
- * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 8 rows x 32
- * channels, 16 accumulators. The output stage runs 16 channels at a time in AVX-512 when no channel's shift
+ * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 8 (or 7) rows x 32
+ * channels, 16 (14) accumulators. Tiles: when every output row splits into tiles of 8 or 7 pixels, a tile
+ * is part of one output row, so no row is computed in vain (7 x 7, 14 x 14, 28 x 28 outputs) and a filter
+ * row that reads only the border for that output row (top and bottom rows under padding) is skipped: its
+ * (z + 128) * (sum of the row's weights), packed per row and channel, seeds the accumulators instead, which
+ * is exactly what computing it would add. Otherwise tiles of 8 consecutive pixels run across rows. The
+ * output stage runs 16 channels at a time in AVX-512 when no channel's shift
  * is > 0 (store_rows_right), else 8 at a time through the AVX2 helpers (store_rows).
  *
  * Weight cache: the scratch starts with a tag naming the filter, bias and multiplier / shift arrays and the
@@ -38,7 +43,7 @@
 
 typedef struct {
   uint32_t magic;
-  int32_t taps, c4, channels, input_zero_point;
+  int32_t taps, rows, c4, channels, input_zero_point;
   const void* filter;
   const void* bias;
   const void* multiplier;
@@ -50,6 +55,7 @@ typedef struct {
   const int32_t* constant;   /* [c32] bias - (z + 128) * sum w, wrapped to int32 */
   const int32_t* multiplier; /* [c32] */
   const int32_t* shift;      /* [c32] */
+  const int32_t* row_sums;   /* [rows][c32] (z + 128) * sum of the weights of filter row ky (see gemm) */
   int32_t k4, channels, c32;
 } vnni_pack;
 
@@ -71,9 +77,10 @@ static padded_image padded_of(const topt_window2d* w) {
 
 static size_t align64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
-static size_t packed_bytes(int32_t k4, int32_t channels) {
+/* rows: the filter rows (kernel_h, or 1 for the im2col matrix), each with its row_sums. */
+static size_t packed_bytes(int32_t k4, int32_t channels, int32_t rows) {
   const size_t c32 = (size_t)((channels + 31) & ~31);
-  return align64(sizeof(pack_tag)) + align64(c32 * (size_t)k4) + 3 * align64(c32 * sizeof(int32_t));
+  return align64(sizeof(pack_tag)) + align64(c32 * (size_t)k4) + (3 + (size_t)rows) * align64(c32 * sizeof(int32_t));
 }
 
 static int has_vnni(void) {
@@ -101,6 +108,9 @@ static void im2col_shape(const topt_window2d* w, topt_window2d* flat, padded_ima
   *flat = *w;
   flat->output.h = 1;
   flat->output.w = pixels;
+  flat->input.h = 1; /* the matrix as an unpadded 1 x pixels image */
+  flat->input.w = pixels;
+  flat->pad_top = flat->pad_left = 0;
   flat->kernel_h = flat->kernel_w = 1;
   flat->stride_h = flat->stride_w = flat->dilation_h = flat->dilation_w = 1;
   g->c4 = (w->kernel_h * w->kernel_w * w->input.c + 3) & ~3;
@@ -125,24 +135,35 @@ size_t topt_conv2d_vnni_s8__x86_scratch_bytes(const topt_conv2d_params* p) {
   const topt_window2d* w = &p->win;
   if (!topt_conv2d_vnni_s8__x86_supports(p)) return 0;
   if (use_im2col(w))
-    return 64 + packed_bytes((w->kernel_h * w->kernel_w * w->input.c + 3) & ~3, w->output.c) + image_bytes(w);
-  return 64 + packed_bytes(w->kernel_h * w->kernel_w * padded_of(w).c4, w->output.c) + image_bytes(w);
+    return 64 + packed_bytes((w->kernel_h * w->kernel_w * w->input.c + 3) & ~3, w->output.c, 1) + image_bytes(w);
+  return 64 + packed_bytes(w->kernel_h * w->kernel_w * padded_of(w).c4, w->output.c, w->kernel_h) + image_bytes(w);
+}
+
+/* Int32 wrap-around of v (two's complement, defined for every int64 unlike a plain conversion). */
+static int32_t wrap32(int64_t v) {
+  const uint32_t u = (uint32_t)(uint64_t)v;
+  int32_t r;
+  memcpy(&r, &u, sizeof r);
+  return r;
 }
 
 /* Packs (channels, taps, cin) weights, each tap's cin channels padded to c4 by zeros, into mem (64-byte
- * aligned) unless mem's tag says it already holds them. */
-static void pack(const int8_t* w, int32_t taps, int32_t cin, int32_t c4, int32_t channels, const int32_t* bias,
-                 const topt_channel_quant* q, uint8_t* mem, vnni_pack* out) {
-  const int32_t c32 = (channels + 31) & ~31, k4 = taps * c4, k = taps * cin;
+ * aligned) unless mem's tag says it already holds them. The taps form `rows` filter rows of taps / rows. */
+static void pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin, int32_t c4, int32_t channels,
+                 const int32_t* bias, const topt_channel_quant* q, uint8_t* mem, vnni_pack* out) {
+  const int32_t c32 = (channels + 31) & ~31, k4 = taps * c4, k = taps * cin, row_k = k / rows;
+  const size_t vec = align64((size_t)c32 * sizeof(int32_t)) / sizeof(int32_t);
   pack_tag tag;
   uint8_t* weights = mem + align64(sizeof(pack_tag));
   int32_t* constant = (int32_t*)(weights + align64((size_t)c32 * (size_t)k4));
-  int32_t* mult = constant + align64((size_t)c32 * sizeof(int32_t)) / sizeof(int32_t);
-  int32_t* shift = mult + align64((size_t)c32 * sizeof(int32_t)) / sizeof(int32_t);
-  int32_t c, j, i;
+  int32_t* mult = constant + vec;
+  int32_t* shift = mult + vec;
+  int32_t* row_sums = shift + vec;
+  int32_t c, j, i, r;
   memset(&tag, 0, sizeof tag);
   tag.magic = TAG_MAGIC;
   tag.taps = taps;
+  tag.rows = rows;
   tag.c4 = c4;
   tag.channels = channels;
   tag.input_zero_point = q->input_zero_point;
@@ -154,6 +175,7 @@ static void pack(const int8_t* w, int32_t taps, int32_t cin, int32_t c4, int32_t
   out->constant = constant;
   out->multiplier = mult;
   out->shift = shift;
+  out->row_sums = row_sums;
   out->k4 = k4;
   out->channels = channels;
   out->c32 = c32;
@@ -171,8 +193,12 @@ static void pack(const int8_t* w, int32_t taps, int32_t cin, int32_t c4, int32_t
     }
     {
       const int64_t b = c < channels && bias != NULL ? bias[c] : 0;
-      const uint32_t wrapped = (uint32_t)(uint64_t)(b - (int64_t)(q->input_zero_point + 128) * sum);
-      memcpy(&constant[c], &wrapped, sizeof wrapped);
+      constant[c] = wrap32(b - (int64_t)(q->input_zero_point + 128) * sum);
+    }
+    for (r = 0; r < rows; ++r) {
+      int64_t row = 0;
+      for (i = 0; c < channels && i < row_k; ++i) row += w[(size_t)c * (size_t)k + (size_t)r * (size_t)row_k + (size_t)i];
+      row_sums[(size_t)r * vec + (size_t)c] = wrap32((int64_t)(q->input_zero_point + 128) * row);
     }
     mult[c] = c < channels ? q->multiplier[c] : 0;
     shift[c] = c < channels ? q->shift[c] : 0;
@@ -341,79 +367,173 @@ static inline int32_t load_quad(const uint8_t* p) {
   return v;
 }
 
-#define TOPT_DP(acc, x, w) acc = _mm512_dpbusd_epi32(acc, x, w)
-
 #define TILE_ROWS 8 /* output pixels per tile: 8 x 2 accumulators, so 16 vpdpbusd share 2 weight loads */
-#define TOPT_ROW_DP(i)                          \
-  x = _mm512_set1_epi32(load_quad(r[i] + j)); \
-  TOPT_DP(a##i##0, x, w0);                     \
-  TOPT_DP(a##i##1, x, w1)
-#define TOPT_ROW_STORE(i)                                         \
-  _mm512_store_si512((void*)(sums + 32 * (i)), a##i##0); \
-  _mm512_store_si512((void*)(sums + 32 * (i) + 16), a##i##1)
 
-/* Every output pixel of one image: tiles of TILE_ROWS pixels x 32 channels, each pixel's quads read from
- * the padded image at (oy * stride_h + ky * dilation_h, ox * stride_w + kx * dilation_w). */
+/* One tile: where each of its pixels' windows starts in the image, and the filter rows [ky0, ky1) that
+ * read input rows; the others read only the border, so the tile skips them (see tile_sums). */
+typedef struct {
+  const uint8_t* base[TILE_ROWS];
+  int32_t nrows, ky0, ky1;
+} tile;
+
+#define TOPT_DP(acc, x, w) acc = _mm512_dpbusd_epi32(acc, x, w)
+#define TOPT_ROW_DP(i)                        \
+  if ((i) < rows) {                           \
+    x = _mm512_set1_epi32(load_quad(r[i] + j)); \
+    TOPT_DP(a##i##0, x, w0);                  \
+    TOPT_DP(a##i##1, x, w1);                  \
+  }
+#define TOPT_ROW_STORE(i)                                    \
+  if ((i) < rows) {                                          \
+    _mm512_store_si512((void*)(sums + 32 * (i)), a##i##0);      \
+    _mm512_store_si512((void*)(sums + 32 * (i) + 16), a##i##1); \
+  }
+
+/* The (row, channel) int32 sums of `rows` tile rows (a constant: 7 or 8) x channels c .. c+31. A skipped
+ * filter row would have added (z + 128) * (its weights' sum) per channel, the border's u times the
+ * weights, which the packed constant subtracts for every row: the accumulators start from those sums
+ * instead, so the result is the one of computing them. */
+TOPT_VNNI static inline __attribute__((always_inline)) void tile_sums(const vnni_pack* pk, const topt_window2d* w,
+                                                                       int32_t c4, int32_t wp, const tile* t, int32_t c,
+                                                                       int32_t rows, int32_t* sums) {
+  const size_t row_bytes = (size_t)w->kernel_w * (size_t)c4 * 16; /* packed bytes of one filter row (16 ch) */
+  /* with dilation_w 1 the kernel_w taps of a filter row read one contiguous run of kernel_w * c4 bytes,
+   * as the packed k index runs, so one loop covers them */
+  const int32_t runs = w->dilation_w == 1 ? 1 : w->kernel_w, run = w->dilation_w == 1 ? w->kernel_w * c4 : c4;
+  const uint8_t* b0 = pk->weights + (size_t)c * (size_t)pk->k4 + (size_t)t->ky0 * row_bytes;
+  const uint8_t* b1 = b0 + (size_t)16 * (size_t)pk->k4;
+  __m512i init0 = _mm512_setzero_si512(), init1 = init0;
+  int32_t ky, kx, j, i;
+  for (ky = 0; ky < w->kernel_h; ++ky) {
+    if (ky >= t->ky0 && ky < t->ky1) continue;
+    init0 = _mm512_add_epi32(init0, _mm512_load_si512((const void*)(pk->row_sums + (size_t)ky * pk->c32 + c)));
+    init1 = _mm512_add_epi32(init1, _mm512_load_si512((const void*)(pk->row_sums + (size_t)ky * pk->c32 + c + 16)));
+  }
+  {
+    __m512i a00 = init0, a01 = init1, a10 = init0, a11 = init1, a20 = init0, a21 = init1, a30 = init0, a31 = init1;
+    __m512i a40 = init0, a41 = init1, a50 = init0, a51 = init1, a60 = init0, a61 = init1, a70 = init0, a71 = init1;
+    for (ky = t->ky0; ky < t->ky1; ++ky) {
+      for (kx = 0; kx < runs; ++kx) {
+        const size_t off = ((size_t)ky * (size_t)w->dilation_h * (size_t)wp + (size_t)kx * (size_t)w->dilation_w) * (size_t)c4;
+        const uint8_t* r[TILE_ROWS];
+        for (i = 0; i < TILE_ROWS; ++i) r[i] = t->base[i] + off;
+        for (j = 0; j < run; j += 4) {
+          const __m512i w0 = _mm512_load_si512((const void*)b0);
+          const __m512i w1 = _mm512_load_si512((const void*)b1);
+          __m512i x;
+          b0 += 64;
+          b1 += 64;
+          TOPT_ROW_DP(0)
+          TOPT_ROW_DP(1)
+          TOPT_ROW_DP(2)
+          TOPT_ROW_DP(3)
+          TOPT_ROW_DP(4)
+          TOPT_ROW_DP(5)
+          TOPT_ROW_DP(6)
+          TOPT_ROW_DP(7)
+        }
+      }
+    }
+    TOPT_ROW_STORE(0)
+    TOPT_ROW_STORE(1)
+    TOPT_ROW_STORE(2)
+    TOPT_ROW_STORE(3)
+    TOPT_ROW_STORE(4)
+    TOPT_ROW_STORE(5)
+    TOPT_ROW_STORE(6)
+    TOPT_ROW_STORE(7)
+  }
+}
+
+/* tile_sums compiled for 8 and for 7 rows (rows is a constant in each, so the unused row vanishes). */
+TOPT_VNNI static void tile_sums8(const vnni_pack* pk, const topt_window2d* w, int32_t c4, int32_t wp, const tile* t,
+                                 int32_t c, int32_t* sums) {
+  tile_sums(pk, w, c4, wp, t, c, 8, sums);
+}
+TOPT_VNNI static void tile_sums7(const vnni_pack* pk, const topt_window2d* w, int32_t c4, int32_t wp, const tile* t,
+                                 int32_t c, int32_t* sums) {
+  tile_sums(pk, w, c4, wp, t, c, 7, sums);
+}
+
+/* Tile width when every output row splits into equal tiles of 8 or 7 pixels, else 0. Row tiles waste no
+ * row and, at the top and bottom, skip filter rows that read only the border (most at 7 x 7 or 14 x 14:
+ * up to a tenth of the MACs); otherwise tiles run across rows (see gemm). */
+static int32_t row_tile_width(const topt_window2d* w) {
+  if (w->output.w % 8 == 0) return 8;
+  if (w->output.w % 7 == 0) return 7;
+  return 0;
+}
+
+/* Filter rows of output row oy that read input rows, [*ky0, *ky1) (empty when none does). */
+static void real_filter_rows(const topt_window2d* w, int32_t oy, int32_t* ky0, int32_t* ky1) {
+  int32_t ky;
+  *ky0 = w->kernel_h;
+  *ky1 = 0;
+  for (ky = 0; ky < w->kernel_h; ++ky) {
+    const int32_t iy = oy * w->stride_h + ky * w->dilation_h - w->pad_top;
+    if (iy < 0 || iy >= w->input.h) continue;
+    if (*ky0 > ky) *ky0 = ky;
+    *ky1 = ky + 1;
+  }
+  if (*ky0 >= *ky1) *ky0 = *ky1 = 0;
+}
+
+/* Sums and output stage of tile t (its first pixel m) for every block of 32 channels. */
+TOPT_VNNI static void run_tile(const vnni_pack* pk, const topt_channel_quant* q, int left_shifts, const topt_window2d* w,
+                               padded_image g, const tile* t, int32_t m, int8_t* out) {
+  int32_t sums[TILE_ROWS * 32] __attribute__((aligned(64))); /* (row, channel) sums of one tile */
+  int32_t c;
+  int8_t* dst = out + (size_t)m * (size_t)w->output.c;
+  for (c = 0; c < pk->channels; c += 32) {
+    if (t->nrows == 7)
+      tile_sums7(pk, w, g.c4, g.wp, t, c, sums);
+    else
+      tile_sums8(pk, w, g.c4, g.wp, t, c, sums);
+    if (left_shifts)
+      store_rows(pk, q, left_shifts, sums, t->nrows, c, dst, w->output.c);
+    else
+      store_rows_right(pk, q, sums, t->nrows, c, dst, w->output.c);
+  }
+}
+
+/* Every output pixel of one image, each pixel's quads read from the padded image at
+ * (oy * stride_h + ky * dilation_h, ox * stride_w + kx * dilation_w). Row tiles when row_tile_width()
+ * allows, else tiles of TILE_ROWS consecutive pixels across rows (the last one's missing rows recompute
+ * its first, not stored) with every filter row computed. */
 TOPT_VNNI static void gemm(const vnni_pack* pk, const topt_channel_quant* q, int left_shifts, const topt_window2d* w,
                            const uint8_t* img, padded_image g, int8_t* out) {
-  const int32_t pixels = w->output.h * w->output.w, out_stride = w->output.c, c4 = g.c4;
-  int32_t sums[TILE_ROWS * 32] __attribute__((aligned(64))); /* (row, channel) sums of one tile */
-  int32_t m, c, i, ky, kx, j, oy = 0, ox = 0; /* (oy, ox): output pixel m, stepped without a division */
-  for (m = 0; m < pixels; m += TILE_ROWS) {
-    const int32_t nrows = pixels - m < TILE_ROWS ? pixels - m : TILE_ROWS;
-    const uint8_t* base[TILE_ROWS];
-    for (i = 0; i < TILE_ROWS; ++i) {
-      if (i == nrows) {
-        for (; i < TILE_ROWS; ++i) base[i] = base[0]; /* rows past the end recompute row 0 (not stored) */
-        break;
+  const int32_t pixels = w->output.h * w->output.w, width = row_tile_width(w);
+  const size_t step = (size_t)w->stride_w * (size_t)g.c4;
+  int32_t m, i, oy = 0, ox = 0; /* (oy, ox): output pixel m, stepped without a division */
+  tile t;
+  if (width > 0) {
+    t.nrows = width;
+    for (oy = 0; oy < w->output.h; ++oy) {
+      real_filter_rows(w, oy, &t.ky0, &t.ky1);
+      for (ox = 0; ox < w->output.w; ox += width) {
+        t.base[0] = img + ((size_t)oy * (size_t)w->stride_h * (size_t)g.wp + (size_t)ox * (size_t)w->stride_w) * (size_t)g.c4;
+        for (i = 1; i < TILE_ROWS; ++i) t.base[i] = i < width ? t.base[i - 1] + step : t.base[0];
+        run_tile(pk, q, left_shifts, w, g, &t, oy * w->output.w + ox, out);
       }
-      base[i] = img + ((size_t)oy * (size_t)w->stride_h * (size_t)g.wp + (size_t)ox * (size_t)w->stride_w) * (size_t)c4;
+    }
+    return;
+  }
+  t.ky0 = 0;
+  t.ky1 = w->kernel_h;
+  for (m = 0; m < pixels; m += TILE_ROWS) {
+    t.nrows = pixels - m < TILE_ROWS ? pixels - m : TILE_ROWS;
+    for (i = 0; i < TILE_ROWS; ++i) {
+      if (i >= t.nrows) {
+        t.base[i] = t.base[0];
+        continue;
+      }
+      t.base[i] = img + ((size_t)oy * (size_t)w->stride_h * (size_t)g.wp + (size_t)ox * (size_t)w->stride_w) * (size_t)g.c4;
       if (++ox == w->output.w) {
         ox = 0;
         ++oy;
       }
     }
-    for (c = 0; c < pk->channels; c += 32) {
-      const uint8_t* b0 = pk->weights + (size_t)c * (size_t)pk->k4;
-      const uint8_t* b1 = b0 + (size_t)16 * (size_t)pk->k4;
-      __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00;
-      __m512i a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
-      for (ky = 0; ky < w->kernel_h; ++ky) {
-        for (kx = 0; kx < w->kernel_w; ++kx) {
-          const size_t off =
-              ((size_t)ky * (size_t)w->dilation_h * (size_t)g.wp + (size_t)kx * (size_t)w->dilation_w) * (size_t)c4;
-          const uint8_t* r[TILE_ROWS];
-          for (i = 0; i < TILE_ROWS; ++i) r[i] = base[i] + off;
-          for (j = 0; j < c4; j += 4) {
-            const __m512i w0 = _mm512_load_si512((const void*)b0);
-            const __m512i w1 = _mm512_load_si512((const void*)b1);
-            __m512i x;
-            b0 += 64;
-            b1 += 64;
-            TOPT_ROW_DP(0);
-            TOPT_ROW_DP(1);
-            TOPT_ROW_DP(2);
-            TOPT_ROW_DP(3);
-            TOPT_ROW_DP(4);
-            TOPT_ROW_DP(5);
-            TOPT_ROW_DP(6);
-            TOPT_ROW_DP(7);
-          }
-        }
-      }
-      TOPT_ROW_STORE(0);
-      TOPT_ROW_STORE(1);
-      TOPT_ROW_STORE(2);
-      TOPT_ROW_STORE(3);
-      TOPT_ROW_STORE(4);
-      TOPT_ROW_STORE(5);
-      TOPT_ROW_STORE(6);
-      TOPT_ROW_STORE(7);
-      if (left_shifts)
-        store_rows(pk, q, left_shifts, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
-      else
-        store_rows_right(pk, q, sums, nrows, c, out + (size_t)m * (size_t)out_stride, out_stride);
-    }
+    run_tile(pk, q, left_shifts, w, g, &t, m, out);
   }
 }
 
@@ -432,11 +552,12 @@ TOPT_VNNI static void run(const topt_conv2d_params* p, const int8_t* input, cons
   if (im2col) {
     im2col_shape(w, &flat, &ga);
     g.c4 = w->input.c; /* the image keeps C channels per pixel; the rows are padded instead */
-    pack(filter, 1, w->kernel_h * w->kernel_w * w->input.c, ga.c4, w->output.c, bias, &p->quant, mem, &pk);
+    pack(filter, 1, 1, w->kernel_h * w->kernel_w * w->input.c, ga.c4, w->output.c, bias, &p->quant, mem, &pk);
+    img = mem + packed_bytes(pk.k4, w->output.c, 1);
   } else {
-    pack(filter, w->kernel_h * w->kernel_w, w->input.c, g.c4, w->output.c, bias, &p->quant, mem, &pk);
+    pack(filter, w->kernel_h * w->kernel_w, w->kernel_h, w->input.c, g.c4, w->output.c, bias, &p->quant, mem, &pk);
+    img = mem + packed_bytes(pk.k4, w->output.c, w->kernel_h);
   }
-  img = mem + packed_bytes(pk.k4, w->output.c);
   rows = img + align64((size_t)g.hp * (size_t)g.wp * (size_t)g.c4 + 4);
   for (b = 0; b < w->output.n; ++b) {
     fill_padded(w, p->quant.input_zero_point, input, b, g, img);

@@ -14,7 +14,7 @@
 #include "codegen/emit_model.h"
 #include "codegen/project_formats.h"
 #include "codegen/runtime_files.h"
-#include "tinyopt/codegen/kernel_choice.h"
+#include "tinyopt/target/kernel_choice.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/exec/integer_program.h"
 

@@ -1,5 +1,5 @@
 // model.h / model.c of a generated project: the text of the model's C API and its implementation from an
-// IntegerProgram whose kernels were chosen for the target (kernel_choice.h) and its arena plan.
+// IntegerProgram whose kernels were chosen for the target (tinyopt/target/kernel_choice.h) and its arena plan.
 //
 // model.c holds the constant tensors (static const, aligned, in flash), one static const params struct
 // per step, one static arena, and tinyopt_model_invoke(): the quantized input copied into the arena (the

@@ -33,6 +33,9 @@ void nhwc_to_nchw(const T* src, T* dst, int64_t C, int64_t H, int64_t W) {
   for (int64_t c = 0; c < C; ++c)
     for (int64_t p = 0; p < H * W; ++p) dst[c * H * W + p] = src[p * C + c];
 }
+// False when the NHWC order of a channels-last tensor is its NCHW order too (one channel, or one pixel):
+// the boundary steps then skip the conversion through the staging buffer.
+bool orders_differ(const IntTensor& t) { return t.channels_last && t.nchw[1] > 1 && t.nchw[2] * t.nchw[3] > 1; }
 
 struct BoundStep {
   topt_family family;
@@ -137,11 +140,11 @@ void IntegerExecutor::Impl::run_sample(int thread, const std::vector<const float
     topt_status st;
     const bool quantize = s.family == TOPT_FAMILY_quantize_s8 || s.family == TOPT_FAMILY_quantize_s16;
     const bool dequantize = s.family == TOPT_FAMILY_dequantize_s8 || s.family == TOPT_FAMILY_dequantize_s16;
-    if (quantize && to.channels_last && !ti.channels_last) {
+    if (quantize && orders_differ(to) && !ti.channels_last) {
       nchw_to_nhwc(static_cast<const float*>(ins[0]), staging, to.nchw[1], to.nchw[2], to.nchw[3]);
       ins[0] = staging;
       st = exec::call_kernel(s.family, s.run, s.params, ins, n, out, scratch);
-    } else if (dequantize && ti.channels_last && !to.channels_last) {
+    } else if (dequantize && orders_differ(ti) && !to.channels_last) {
       st = exec::call_kernel(s.family, s.run, s.params, ins, n, staging, scratch);
       nhwc_to_nchw(staging, static_cast<float*>(out), ti.nchw[1], ti.nchw[2], ti.nchw[3]);
     } else {
@@ -207,7 +210,7 @@ namespace {
 void copy_out(const IntTensor& t, const void* src, Tensor& out, int64_t b) {
   const size_t bytes = t.bytes();
   uint8_t* dst = out.bytes() + static_cast<size_t>(b) * bytes;
-  if (!t.channels_last || (t.nchw[2] == 1 && t.nchw[3] == 1)) {
+  if (!orders_differ(t)) {
     std::memcpy(dst, src, bytes);
   } else if (t.dtype == DType::kI8) {
     nhwc_to_nchw(static_cast<const int8_t*>(src), reinterpret_cast<int8_t*>(dst), t.nchw[1], t.nchw[2], t.nchw[3]);

@@ -5,8 +5,13 @@
 //  - code: kBaseCodeBytes (invoke, boundary quantize/dequantize, startup glue) + kKernelCodeBytes per
 //    distinct kernel used + kStepCodeBytes per step (the call with its constant params struct) + the
 //    per-channel requantization arrays (multiplier and shift, 8 bytes per output channel) in flash;
-//  - stack: kStackBytes (our kernels keep small fixed locals; the emulation harness's default stack is
-//    8 KiB, EMULATION.md section 2).
+//  - stack: a bound per core family (stack_bytes below), the deepest call chain of any runtime kernel
+//    the core can run plus tinyopt_model_invoke's frame. The kernels have no recursion, no VLAs and no
+//    alloca, so the depth does not depend on the model's shapes. Measured with the targets' gcc at -O2
+//    (-fstack-usage -fcallgraph-info=su; tests/emu/emu_stack_bound_test.cpp recomputes it and fails when a
+//    kernel outgrows the bound): Cortex-M (Thumb-2) deepest chain 400 B (the DSP depthwise kernels) +
+//    invoke 32 B; Cortex-M0+ (Thumb-1, soft-float helpers) 312 B; Cortex-A (AArch64) 976 B (the NEON
+//    int4 conv) + invoke 64 B. Xtensa has no compiler here to measure: the old 2 KiB guess stays.
 #include "tinyopt/target/cost_model.h"
 
 #include <algorithm>
@@ -17,6 +22,7 @@
 #include "tinyopt/core/error.h"
 #include "tinyopt/passes/quantize.h"
 #include "tinyopt/plan/arena_plan.h"
+#include "tinyopt/target/kernel_choice.h"
 
 namespace tinyopt {
 namespace {
@@ -24,7 +30,13 @@ namespace {
 constexpr int64_t kBaseCodeBytes = 1536;
 constexpr int64_t kKernelCodeBytes = 1024;
 constexpr int64_t kStepCodeBytes = 64;
-constexpr int64_t kStackBytes = 2048;
+
+// The stack bound of `target`'s core family (see the top of this file).
+int64_t stack_bytes(const Target& target) {
+  if (target.core.rfind("cortex-m", 0) == 0) return 512;
+  if (target.core.rfind("cortex-a", 0) == 0) return 1280;
+  return 2048;
+}
 
 // The family, or its shape class when the runtime has a specialized kernel row for it.
 std::string kernel_class(const IntegerStep& step) {
@@ -65,6 +77,13 @@ bool at_float_boundary(const IntegerProgram& program, const IntegerStep& step) {
   };
   return (step.family == TOPT_FAMILY_quantize_s8 && contains(program.inputs, step.inputs)) ||
          (step.family == TOPT_FAMILY_dequantize_s8 && contains(program.outputs, step.outputs));
+}
+
+// The variant of a step's chosen kernel ("topt_dense_s8__dsp" -> "dsp").
+std::string chosen_variant(const IntegerStep& step) {
+  const size_t sep = step.kernel.rfind("__");
+  if (sep == std::string::npos) throw_internal("kernel '" + step.kernel + "' has no variant suffix");
+  return step.kernel.substr(sep + 2);
 }
 
 int64_t requant_bytes(const IntegerStep& step) {
@@ -123,16 +142,19 @@ std::string preferred_variant(const Target& target) {
   return "ref";
 }
 
-Estimate estimate_program(const IntegerProgram& program, const Target& target) {
+Estimate estimate_program(const IntegerProgram& lowered, const Target& target) {
+  // The kernels codegen will call on this target (not the host's), so that cycles are priced and the arena
+  // is planned with their scratch: the estimated arena is the one the firmware declares.
+  IntegerProgram program = lowered;
+  retarget_program(program, target);
   Estimate e;
   e.target = target.name;
   e.target_flash_bytes = target.flash_bytes;
   e.target_ram_bytes = target.ram_bytes;
-  const std::string variant = preferred_variant(target);
   std::set<std::string> kernels;
   int64_t requant = 0;
   for (const IntegerStep& step : program.steps) {
-    const std::string cls = kernel_class(step), family = family_name(step.family);
+    const std::string cls = kernel_class(step), family = family_name(step.family), variant = chosen_variant(step);
     std::string key;
     for (const std::string& k : {cls + "/" + variant, family + "/" + variant, "default/" + variant, cls + "/ref",
                                  family + "/ref", std::string("default/ref")})
@@ -179,12 +201,12 @@ Estimate estimate_program(const IntegerProgram& program, const Target& target) {
                  kStepCodeBytes * static_cast<int64_t>(program.steps.size()) + requant;
   e.flash_bytes = e.weight_bytes + e.code_bytes;
   e.arena_bytes = static_cast<int64_t>(plan_arena(program).arena_bytes);
-  e.stack_bytes = kStackBytes;
+  e.stack_bytes = stack_bytes(target);
   e.ram_bytes = e.arena_bytes + e.stack_bytes;
   return e;
 }
 
-Graph int8_version(const Graph& graph) {
+Graph int8_version(const Graph& graph, int weight_bits) {
   // The estimate depends only on shapes and bit widths, not on the calibration ranges, so no data is needed.
   if (graph.inputs.size() != 1) throw_bad_input("estimating a float model needs exactly one graph input");
   Shape shape = graph.value(graph.inputs[0]).shape;
@@ -201,6 +223,7 @@ Graph int8_version(const Graph& graph) {
   quant::QuantizeOptions o;
   o.calibrator = quant::Calibrator::kMinMax;
   o.bias_correction = false;
+  o.weight_bits = weight_bits;
   return quant::quantize_model(graph, calib, o).qdq;
 }
 

@@ -17,9 +17,9 @@
 #include "support/test_support.h"
 #include "tinyopt/arch/architectures.h"
 #include "tinyopt/codegen/codegen.h"
-#include "tinyopt/codegen/kernel_choice.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/onnx/onnx_io.h"
+#include "tinyopt/target/kernel_choice.h"
 #include "unit/codegen_test_support.h"
 
 namespace tinyopt {

@@ -179,6 +179,13 @@ std::vector<ConvCase> conv_cases(ConvKind kind, bool int16, bool int4) {
     add(ConvTester().input(8, 8, 16).output_channels(5).kernel(1, 1).stride(2, 2));  // 1x1 but not pointwise
     add(ConvTester().input(3, 3, 1).output_channels(1).kernel(3, 3));
     add(ConvTester().input(32, 32, 16).output_channels(16).kernel(3, 3).padding(1, 1, 1, 1));  // ResNet-8 layer
+    // output rows of 7 or 8 pixels (x86 VNNI row tiles, skipping filter rows that read only the border): the
+    // Fashion-MNIST teacher's 14 x 14 and 7 x 7 layers, a strided dilated one whose top row reads one filter
+    // row, and one whose first and last output rows read no input at all
+    add(ConvTester().input(14, 14, 32).output_channels(64).kernel(3, 3).padding(1, 1, 1, 1));
+    add(ConvTester().input(7, 7, 64).output_channels(40).kernel(3, 3).padding(1, 1, 1, 1));
+    add(ConvTester().batch(2).input(13, 15, 8).output_channels(16).kernel(3, 3).stride(2, 2).dilation(2, 1).padding(3, 1, 3, 1));
+    add(ConvTester().input(3, 9, 4).output_channels(9).kernel(3, 3).padding(4, 0, 4, 0));
     // few input channels (x86 VNNI im2col rows): the Fashion-MNIST first layer, a dilated strided 2-channel one
     add(ConvTester().input(28, 28, 1).output_channels(32).kernel(3, 3).padding(1, 1, 1, 1));
     add(ConvTester().batch(2).input(11, 9, 2).output_channels(17).kernel(3, 2).stride(2, 1).dilation(2, 2).padding(2, 1, 1, 0));

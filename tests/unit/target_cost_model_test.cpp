@@ -1,18 +1,23 @@
-// The cost model: per-layer cycles follow the target's coefficients for the kernel variant the target
-// prefers (recomputed here from the JSON: instruction terms x cycles per instruction, or the per-MAC form),
+// The cost model: per-layer cycles follow the target's coefficients for the kernel variant codegen picks on
+// the target (recomputed here from the JSON: instruction terms x cycles per instruction, or the per-MAC form),
 // the cost terms of a conv are what its shape says, totals add up, energy = power x latency, flash = weights +
-// code, RAM = planned arena + stack; float models are estimated as their int8 version with a note; and the
+// code, RAM = planned arena + stack, the arena being the generated firmware's; float models are estimated as their int8 version with a note; and the
 // `estimate` verb prints the DESIGN.md keys and fails cleanly.
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
+#include "tinyopt/arch/architectures.h"
+#include "tinyopt/codegen/codegen.h"
 #include "tinyopt/onnx/onnx_io.h"
 #include "tinyopt/plan/arena_plan.h"
 #include "tinyopt/target/cost_model.h"
+#include "tinyopt/target/kernel_choice.h"
 #include "unit/exec_integer_models.h"
 #include "unit/plan_test_programs.h"
 
@@ -69,7 +74,9 @@ TEST(TargetCostModel, LayersFollowTheTargetCoefficients) {
   EXPECT_NEAR(static_cast<double>(e.macs), 2'656'768.0, 0.02 * 2'656'768.0);  // REFERENCE-NUMBERS.md 1.1
   EXPECT_EQ(e.weight_bytes, weights);
   EXPECT_EQ(e.flash_bytes, e.weight_bytes + e.code_bytes);
-  EXPECT_EQ(e.arena_bytes, static_cast<int64_t>(plan_arena(program).arena_bytes));
+  IntegerProgram on_m4 = program;
+  retarget_program(on_m4, m4);
+  EXPECT_EQ(e.arena_bytes, static_cast<int64_t>(plan_arena(on_m4).arena_bytes));
   EXPECT_EQ(e.ram_bytes, e.arena_bytes + e.stack_bytes);
   EXPECT_TRUE(e.fits_flash());
   EXPECT_TRUE(e.fits_ram());
@@ -81,6 +88,40 @@ TEST(TargetCostModel, LayersFollowTheTargetCoefficients) {
     EXPECT_EQ(l.cost_key.substr(l.cost_key.find('/')), "/ref") << l.name;
   }
   EXPECT_GT(m0.latency_ms, e.latency_ms);
+}
+
+// The estimated arena is the one the generated firmware declares for the same target: planned with the
+// kernels codegen calls there and their scratch (the int4 DSP kernels unpack weight rows into scratch; the
+// host's x86 kernels cache packed weights, fc-ae's DSP dense would need ~32 KB and codegen falls back),
+// never the host's. Each step is priced as the variant codegen chose.
+TEST(TargetCostModel, ArenaAndKernelsAreTheFirmwaresOnEveryTarget) {
+  testing::TempDir dir;
+  int differs_from_host = 0, fallbacks = 0;
+  for (const int bits : {8, 4})
+    for (const char* arch : {"fmnist-cnn", "ds-cnn", "fc-ae"}) {
+      ArchOptions a;
+      a.seed = 1;
+      const Graph qdq = int8_version(build_architecture(arch, a), bits);
+      const IntegerProgram host = lower_qdq_graph(qdq);
+      for (const std::string& name : {"cortex-m4", "cortex-m7", "cortex-m0plus", "rpi4", "esp32s3"}) {
+        const std::string what = fmt::format("{} w{} on {}", arch, bits, name);
+        const Target target = load_target(name);
+        const CodegenResult fw = generate_c_project(qdq, target, dir.file(fmt::format("{}-{}-{}", arch, bits, name)));
+        const Estimate e = estimate_program(host, target);
+        EXPECT_EQ(e.arena_bytes, static_cast<int64_t>(fw.arena_bytes)) << what;
+        differs_from_host += e.arena_bytes != static_cast<int64_t>(plan_arena(host).arena_bytes);
+        for (const CodegenStep& s : fw.steps) {
+          const LayerEstimate& l = e.layers.at(static_cast<size_t>(s.step));
+          if (l.cost_key.empty() || l.cost_key.rfind("default/", 0) == 0) continue;  // boundary; no own row
+          const std::string variant = s.kernel.substr(s.kernel.rfind("__") + 2);
+          if (target.kernel_costs.count(l.cost_key.substr(0, l.cost_key.find('/')) + "/" + variant))
+            EXPECT_EQ(l.cost_key.substr(l.cost_key.find('/') + 1), variant) << what << ": " << s.kernel;
+          fallbacks += preferred_variant(target) != "ref" && variant == "ref" && s.macs > 0;
+        }
+      }
+    }
+  EXPECT_GT(differs_from_host, 0);  // otherwise the test could not tell the host's plan from the target's
+  EXPECT_GT(fallbacks, 0);          // fc-ae's dense layers: codegen runs (and the estimate prices) the reference
 }
 
 TEST(TargetCostModel, CostTermsOfAConvFollowItsShape) {

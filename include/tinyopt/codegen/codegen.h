@@ -3,7 +3,7 @@
 //
 // Steps (src/codegen/codegen.cpp):
 //   1. lower_qdq_graph (the integer executor's own lowering: kernel layouts, multipliers, scratch sizes);
-//   2. re-pick every step's kernel variant for the target (retarget_program, kernel_choice.h);
+//   2. re-pick every step's kernel variant for the target (retarget_program, tinyopt/target/kernel_choice.h);
 //   3. plan_arena over the retargeted program, checked with check_arena_plan;
 //   4. emit model.h / model.c: weights and params as static const, one static arena, straight-line kernel
 //      calls in the plan's order, each wrapped in TINYOPT_STEP_BEGIN(i) / TINYOPT_STEP_END(i);

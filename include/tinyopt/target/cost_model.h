@@ -1,11 +1,12 @@
 // The cost model: predicted latency, energy, flash and RAM of a quantized model on a target, per layer and
 // in total (DESIGN.md section 5; `tinyopt estimate`, and the optimize pipeline's objective).
 //
-// Per step of the IntegerProgram: the kernel that would run on the target is the target's preferred
-// variant (dsp on Cortex-M with the DSP extension, neon on Cortex-A, else ref) of the step's kernel class
-// (its family, or a shape class such as conv2d_1x1_s8 for pointwise convolutions), taken from the first of
-// these target.kernel_costs keys that exists: <class>/<variant>, <family>/<variant>, default/<variant>,
-// <class>/ref, <family>/ref, default/ref. When that entry has instruction terms (fitted to emulated
+// Per step of the IntegerProgram: the kernel that runs on the target is the one codegen calls there
+// (retarget_program, tinyopt/target/kernel_choice.h: dsp on Cortex-M with the DSP extension, neon on
+// Cortex-A, ref where no optimized row accepts the step or its scratch would dominate the arena). Its cost
+// comes from the first of these target.kernel_costs keys that exists, with <class> the step's kernel class
+// (its family, or a shape class such as conv2d_1x1_s8 for pointwise convolutions) and <variant> the chosen
+// kernel's: <class>/<variant>, <family>/<variant>, default/<variant>, <class>/ref, <family>/ref, default/ref. When that entry has instruction terms (fitted to emulated
 // instruction counts of the kernel, docs/targets.md "Instruction terms"), then
 //   instructions = sum over terms t of entry.instructions[t] * cost_terms(step)[t]
 //   cycles       = entry.cycles_per_instruction * instructions   (calibrated to published MLPerf Tiny rows)
@@ -17,8 +18,8 @@
 // tinyopt_model_invoke and cost 0 here (kernel "<class>/boundary", empty cost_key).
 // The coefficients (data/targets/*.json, docs/targets.md) say where they come from; bench/ compares the
 // predictions with published MLPerf Tiny latencies (bench/results/cost_model.json).
-// Not here: measuring anything (the emulator does), choosing kernels for code generation (codegen does;
-// both follow the same preference order).
+// The arena is plan_arena over that retargeted program with default options: the plan codegen writes.
+// Not here: measuring anything (the emulator does).
 #pragma once
 
 #include <cstdint>
@@ -51,7 +52,7 @@ struct Estimate {
   double energy_uj = 0;
   int64_t flash_bytes = 0;   // weight_bytes + code_bytes
   int64_t ram_bytes = 0;     // arena_bytes + stack_bytes
-  int64_t arena_bytes = 0;   // plan_arena() with default options
+  int64_t arena_bytes = 0;   // plan_arena() of the program retargeted to the target, default options
   int64_t stack_bytes = 0;
   int64_t weight_bytes = 0;
   int64_t code_bytes = 0;    // runtime kernels used + per-step call code (see cost_model.cpp)
@@ -78,17 +79,17 @@ struct Estimate {
 const std::vector<std::string>& cost_term_names();
 std::vector<std::pair<std::string, double>> cost_terms(const IntegerProgram& program, const IntegerStep& step);
 
-// The preferred kernel variant on `target`: "dsp", "neon" or "ref".
+// The preferred kernel variant on `target`: "dsp", "neon" or "ref" (what most steps run; the report says it).
 std::string preferred_variant(const Target& target);
 
 // Estimate of a lowered quantized program.
 Estimate estimate_program(const IntegerProgram& program, const Target& target);
 
 // The float model quantized int8 (PTQ, min-max, no bias correction) on two samples of uniform noise in
-// [0, 1): what estimate_model estimates for a float model. For shape-only uses (estimates, memory plans,
-// benchmarks of them), never for accuracy. Throws Error(kBadInput) unless the model has one input of
-// known shape (batch aside).
-Graph int8_version(const Graph& float_model);
+// [0, 1): what estimate_model estimates for a float model. weight_bits 4 gives the W4A8 version (int4
+// weights, int8 activations). For shape-only uses (estimates, memory plans, benchmarks of them), never for
+// accuracy. Throws Error(kBadInput) unless the model has one input of known shape (batch aside).
+Graph int8_version(const Graph& float_model, int weight_bits = 8);
 
 // Estimate of a model: a quantized (QDQ) graph is lowered and estimated; a float graph is estimated as its
 // int8 version (same shapes, int8 weights and activations; a note says so) without running any data.

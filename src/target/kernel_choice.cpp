@@ -2,7 +2,7 @@
 // runtime's kernel list with its `_supports` / `_scratch_bytes` companions, and the first-accepting-row
 // rule of the runtime's own selector, restricted to the variants the target runs. x86 rows are left out:
 // they are host-only (AVX2) and never run on a device.
-#include "tinyopt/codegen/kernel_choice.h"
+#include "tinyopt/target/kernel_choice.h"
 
 #include <algorithm>
 #include <variant>
