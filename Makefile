@@ -1,17 +1,16 @@
 # Thin wrapper: set-up (Debian packages), configure, build, test. The real build is CMake + Ninja.
 #   make demo        set-up + build + optimize the shipped teacher for a Cortex-M4 (report.html, best.onnx,
 #                    firmware/ checked byte for byte on the emulated device)
-#   make check       set-up + build + all tests but the `slow` label
-#   make check CHECK_SAN=1  then the `unit` and `golden` tests again under AddressSanitizer +
-#                    UndefinedBehaviorSanitizer (build-san), so a memory error or undefined behaviour fails
-#                    the check. Off by default until one full sanitized pass of today's suite is verified
-#                    clean (docs/fuzzing.md); CI then turns it on.
+#   make check       set-up + build + all tests but the `slow` label, then the `unit` and `golden` tests
+#                    again under AddressSanitizer + UndefinedBehaviorSanitizer (build-san), so a memory
+#                    error, leak or undefined behaviour fails the check (what CI runs; docs/fuzzing.md)
+#   make check CHECK_SAN=0  only the first pass (Release), for a quick local run
 #   make check SAN=1 only the sanitized pass (build-san: Debug at -O1, ASan + UBSan, leaks detected)
 #   make bench       benchmarks against PyTorch and onnxruntime; JSON in bench/results/
 #   make fuzz        libFuzzer (clang, ASan+UBSan) on every input parser, FUZZ_SECONDS (60) per target;
 #                    execs and coverage in bench/results/fuzz.json, findings in build-fuzz/artifacts/
 SAN ?= 0
-CHECK_SAN ?= 0
+CHECK_SAN ?= 1
 SAN_BUILD ?= build-san
 ifeq ($(SAN),1)
 BUILD ?= $(SAN_BUILD)
