@@ -103,7 +103,7 @@ TEST(TargetCostModel, ArenaAndKernelsAreTheFirmwaresOnEveryTarget) {
       a.seed = 1;
       const Graph qdq = int8_version(build_architecture(arch, a), bits);
       const IntegerProgram host = lower_qdq_graph(qdq);
-      for (const std::string& name : {"cortex-m4", "cortex-m7", "cortex-m0plus", "rpi4", "esp32s3"}) {
+      for (const char* name : {"cortex-m4", "cortex-m7", "cortex-m0plus", "rpi4", "esp32s3"}) {
         const std::string what = fmt::format("{} w{} on {}", arch, bits, name);
         const Target target = load_target(name);
         const CodegenResult fw = generate_c_project(qdq, target, dir.file(fmt::format("{}-{}-{}", arch, bits, name)));
@@ -114,8 +114,9 @@ TEST(TargetCostModel, ArenaAndKernelsAreTheFirmwaresOnEveryTarget) {
           const LayerEstimate& l = e.layers.at(static_cast<size_t>(s.step));
           if (l.cost_key.empty() || l.cost_key.rfind("default/", 0) == 0) continue;  // boundary; no own row
           const std::string variant = s.kernel.substr(s.kernel.rfind("__") + 2);
-          if (target.kernel_costs.count(l.cost_key.substr(0, l.cost_key.find('/')) + "/" + variant))
+          if (target.kernel_costs.count(l.cost_key.substr(0, l.cost_key.find('/')) + "/" + variant)) {
             EXPECT_EQ(l.cost_key.substr(l.cost_key.find('/') + 1), variant) << what << ": " << s.kernel;
+          }
           fallbacks += preferred_variant(target) != "ref" && variant == "ref" && s.macs > 0;
         }
       }
