@@ -33,7 +33,7 @@ constexpr int64_t kStepCodeBytes = 64;
 
 // The stack bound of `target`'s core family (see the top of this file).
 int64_t stack_bytes(const Target& target) {
-  if (target.core.rfind("cortex-m", 0) == 0) return 512;
+  if (target.core.rfind("cortex-m", 0) == 0) return 640;
   if (target.core.rfind("cortex-a", 0) == 0) return 1280;
   return 2048;
 }
