@@ -54,62 +54,111 @@ static inline __attribute__((always_inline)) void dot_1x4(const uint32_t* x, con
   acc[3] = s3;
 }
 
-/* The int8 output of accumulator v (bias included) for a channel with right > 0 (topt_dsp_output.c's plain
- * path): the high word of v * M + round[v < 0], shifted right by right - 1 (rs), + z_out, clamped. Written
- * out because gcc 12, short of registers here, splits the SMLAL into 3 multiplies. */
-static inline int8_t output_plain(int32_t v, int32_t m, const int64_t* round, int32_t rs, int32_t zp, int32_t amin,
-                                  int32_t amax) {
+/* One output of store_4: requantize(v) for a channel with right > 0 (topt_dsp_output.c's plain path; v holds
+ * the bias already) is the high word of v * M + round[v < 0] shifted right by right - 1; + z_out, SSAT to
+ * int8, store. %[o] + ADDR is where. 8 instructions. */
+#define SHORTK_OUTPUT(V, ADDR)                 \
+  "lsr    %[t], " V ", #31\n\t"                \
+  "add    %[t], %[r], %[t], lsl #3\n\t"        \
+  "ldrd   %[lo], %[y], [%[t]]\n\t"             \
+  "smlal  %[lo], %[y], " V ", %[m]\n\t"        \
+  "asr    %[y], %[y], %[rs]\n\t"               \
+  "add    %[y], %[y], %[zp]\n\t"               \
+  "ssat   %[y], #8, %[y]\n\t"                  \
+  "strb   %[y], [%[o]" ADDR "]\n\t"
+
+/* The 4 outputs of one channel from its 4 sums, clamped to the int8 range only: out[0], out[cout],
+ * out[2 * cout], out[3 * cout]. One asm block: as C, gcc 12 spills the output pointers. */
+static inline __attribute__((always_inline)) void store_4(const int32_t acc[4], const topt_dsp_channel* ch,
+                                                          int32_t zp, int8_t* out, int32_t cout) {
+  const int32_t m = ch->multiplier, rs = ch->right - 1;
   uint32_t lo, t;
   int32_t y;
-  __asm__(
-      "lsr    %[t], %[v], #31\n\t"
-      "add    %[t], %[r], %[t], lsl #3\n\t"
-      "ldrd   %[lo], %[y], [%[t]]\n\t"
-      "smlal  %[lo], %[y], %[v], %[m]\n\t"
-      "asr    %[y], %[y], %[rs]\n\t"
-      : [lo] "=&r"(lo), [y] "=&r"(y), [t] "=&r"(t)
-      : [v] "r"(v), [m] "r"(m), [r] "r"(round), [rs] "r"(rs), "m"(*(const int64_t(*)[2])round));
-  y += zp;
-  y = y < amin ? amin : y;
-  return (int8_t)(y > amax ? amax : y);
+  __asm__ volatile(
+      SHORTK_OUTPUT("%[s0]", "")
+      SHORTK_OUTPUT("%[s1]", ", %[cout]")
+      "add    %[o], %[o], %[cout], lsl #1\n\t"
+      SHORTK_OUTPUT("%[s2]", "")
+      SHORTK_OUTPUT("%[s3]", ", %[cout]")
+      : [lo] "=&r"(lo), [y] "=&r"(y), [t] "=&r"(t), [o] "+r"(out)
+      : [s0] "r"(acc[0]), [s1] "r"(acc[1]), [s2] "r"(acc[2]), [s3] "r"(acc[3]), [m] "r"(m), [rs] "r"(rs),
+        [r] "r"(ch->round), [zp] "r"(zp), [cout] "r"(cout)
+      : "memory");
 }
 
-/* The K4 int8 window of output pixel px into row (padding and the K..K4 tail = z_in, which widens to 0):
- * a window wholly inside the input with dilation_w 1 is KH runs of KW * C_in contiguous bytes. */
-static void gather_s8(const topt_window2d* w, const int8_t* input, int32_t px, int8_t pad, int32_t k4, int8_t* row) {
-  const int32_t per_image = w->output.h * w->output.w;
-  const int32_t b = px / per_image, oy = (px % per_image) / w->output.w, ox = px % w->output.w;
-  const int32_t run = w->kernel_w * w->input.c, k = w->kernel_h * run;
+/* out[r * cout + c] for the 4 pixels of the block and every channel, clamped to the int8 range only. */
+static __attribute__((noinline)) void channels_block(const topt_dsp_channel* ch, const int8_t* weights, const uint32_t* block, int32_t k4,
+                           int32_t cout, int32_t zp, int8_t* out) {
+  int32_t c;
+  for (c = 0; c < cout; ++c, weights += k4) {
+    int32_t acc[4];
+    acc[0] = acc[1] = acc[2] = acc[3] = ch[c].bias;
+    dot_1x4(block, weights, k4 / 4, acc);
+    store_4(acc, ch + c, zp, out + c, cout);
+  }
+}
+
+/* Clamps n int8 values to [lo, hi] in place, 4 per step (SSUB8 compares all 4 lanes, SEL picks). A separate
+ * pass so the common full-range layers (ReLU folded into z_out = -128) skip it and channels_block needs no
+ * clamp constants in its registers. */
+static void clamp_s8(int8_t* x, int32_t n, int32_t lo, int32_t hi) {
+  const int32_t lo4 = (int32_t)((uint32_t)(uint8_t)lo * 0x01010101u), hi4 = (int32_t)((uint32_t)(uint8_t)hi * 0x01010101u);
+  int32_t i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    int32_t v = (int32_t)topt_dsp_load32(x + i);
+    (void)__ssub8(v, lo4); /* GE per lane: v >= lo */
+    v = (int32_t)__sel((uint32_t)v, (uint32_t)lo4);
+    (void)__ssub8(v, hi4); /* GE per lane: v >= hi */
+    v = (int32_t)__sel((uint32_t)hi4, (uint32_t)v);
+    __builtin_memcpy(x + i, &v, 4);
+  }
+  for (; i < n; ++i) x[i] = (int8_t)(x[i] < lo ? lo : (x[i] > hi ? hi : x[i]));
+}
+
+/* d[0..n) = s[0..n), a word at a time (Cortex-M4/M7 load and store unaligned words). */
+static inline void copy_s8(int8_t* d, const int8_t* s, int32_t n) {
+  int32_t i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    const uint32_t v = topt_dsp_load32(s + i);
+    __builtin_memcpy(d + i, &v, 4);
+  }
+  for (; i < n; ++i) d[i] = s[i];
+}
+
+/* The K int8 window of output pixel (b, oy, ox) into row (padded taps = z_in, which widens to 0). A window
+ * wholly inside the input with dilation_w 1 is KH runs of KW * C_in contiguous bytes. */
+static void gather_s8(const topt_window2d* w, const int8_t* input, int32_t b, int32_t oy, int32_t ox, int8_t pad,
+                      int8_t* row) {
+  const int32_t run = w->kernel_w * w->input.c;
   const int32_t iy = oy * w->stride_h - w->pad_top, ix = ox * w->stride_w - w->pad_left;
-  int32_t ky, i;
+  int32_t ky;
   if (w->dilation_w == 1 && iy >= 0 && ix >= 0 && iy + (w->kernel_h - 1) * w->dilation_h < w->input.h &&
       ix + w->kernel_w <= w->input.w) {
     const int8_t* src = input + ((b * w->input.h + iy) * w->input.w + ix) * w->input.c;
     const int32_t line = w->dilation_h * w->input.w * w->input.c;
-    for (ky = 0; ky < w->kernel_h; ++ky, src += line)
-      for (i = 0; i < run; ++i) row[ky * run + i] = src[i];
+    for (ky = 0; ky < w->kernel_h; ++ky, src += line, row += run) copy_s8(row, src, run);
   } else {
     topt_window_im2col_s8(w, input, b, oy, ox, pad, row);
   }
-  for (i = k; i < k4; ++i) row[i] = pad;
 }
 
-/* The interleaved pair-ordered block of `count` pixels from px on (slots of absent pixels are left as they
- * are: their sums are never stored). */
+/* The interleaved pair-ordered block of `count` pixels from px on, through the int8 row `staging` (its
+ * K..K4 tail already z_in). Slots of absent pixels are left as they are: their sums are never stored. */
 static void gather_block(const topt_conv2d_params* p, const int8_t* input, int32_t px, int32_t count, int32_t k4,
                          int8_t* staging, uint32_t* block) {
   const topt_window2d* w = &p->win;
   const int32_t per_image = w->output.h * w->output.w;
   const int32_t neg_zp2 = topt_dsp_neg_zp2(p->quant.input_zero_point);
-  int32_t r;
+  int32_t b = px / per_image, oy = (px % per_image) / w->output.w, ox = px % w->output.w, r;
   for (r = 0; r < count; ++r) {
-    if (w->input.c % 4 == 0) {
-      const int32_t q = px + r;
-      topt_dsp_window_widen(w, input, q / per_image, (q % per_image) / w->output.w, q % w->output.w, neg_zp2,
-                            block + 2 * r, SHORTK_GROUP_WORDS);
-    } else {
-      gather_s8(w, input, px + r, (int8_t)p->quant.input_zero_point, k4, staging);
-      topt_dsp_widen_run(staging, k4, neg_zp2, block + 2 * r, SHORTK_GROUP_WORDS);
+    gather_s8(w, input, b, oy, ox, (int8_t)p->quant.input_zero_point, staging);
+    topt_dsp_widen_run(staging, k4, neg_zp2, block + 2 * r, SHORTK_GROUP_WORDS);
+    if (++ox == w->output.w) { /* the next pixel in (N, OH, OW) order */
+      ox = 0;
+      if (++oy == w->output.h) {
+        oy = 0;
+        ++b;
+      }
     }
   }
 }
@@ -127,39 +176,29 @@ topt_status topt_conv2d_shortk_s8__dsp(const topt_conv2d_params* p, const int8_t
                                        const int32_t* bias, int8_t* output, void* scratch) {
   const topt_status st = topt_conv2d_params_check(p, TOPT_ACT_S8);
   const topt_channel_quant* q = &p->quant;
-  const int32_t cout = p->win.output.c, zp = q->output_zero_point, amin = q->act_min, amax = q->act_max;
-  int32_t k4, pixels, px, c;
-  topt_dsp_channel* ch;
-  uint32_t* block;
+  const int32_t cout = p->win.output.c;
+  int32_t k4, pixels, px;
+  topt_dsp_gemm_work work;
   int8_t* staging;
   const int8_t* weights;
   if (st != TOPT_OK) return st;
   if (!topt_conv2d_shortk_s8__dsp_supports(p)) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL || scratch == NULL) return TOPT_ERR_NULL;
   k4 = topt_dsp_shortk_k4(p);
-  ch = (topt_dsp_channel*)topt_dsp_align8(scratch);
-  block = (uint32_t*)(void*)(ch + cout);
-  staging = (int8_t*)(block + SHORTK_GROUP_WORDS * (k4 / 4));
-  for (c = 0; c < cout; ++c) ch[c] = topt_dsp_channel_of(bias != NULL ? bias[c] : 0, q->multiplier[c], q->shift[c]);
+  work = topt_dsp_gemm_setup(scratch, k4, cout, bias, q); /* its rows are the 4-pixel block */
+  staging = (int8_t*)scratch + topt_dsp_gemm_bytes(k4, cout);
   weights = padded_filter(filter, cout, p->win.kernel_h * p->win.kernel_w * p->win.input.c, k4, staging + k4);
+  for (px = p->win.kernel_h * p->win.kernel_w * p->win.input.c; px < k4; ++px) staging[px] = (int8_t)q->input_zero_point;
   pixels = p->win.output.n * p->win.output.h * p->win.output.w;
   for (px = 0; px < pixels; px += TOPT_DSP_ROWS) {
     const int32_t count = pixels - px < TOPT_DSP_ROWS ? pixels - px : TOPT_DSP_ROWS;
     int8_t* out = output + px * cout;
-    gather_block(p, input, px, count, k4, staging, block);
-    for (c = 0; c < cout; ++c) {
-      const int32_t m = ch[c].multiplier, rs = ch[c].right - 1;
-      const int64_t* round = ch[c].round;
-      int32_t acc[4];
-      acc[0] = acc[1] = acc[2] = acc[3] = ch[c].bias;
-      dot_1x4(block, weights + c * k4, k4 / 4, acc);
-      switch (count) { /* straight-line, so the sums stay in registers */
-        case 4: out[3 * cout + c] = output_plain(acc[3], m, round, rs, zp, amin, amax); /* fall through */
-        case 3: out[2 * cout + c] = output_plain(acc[2], m, round, rs, zp, amin, amax); /* fall through */
-        case 2: out[cout + c] = output_plain(acc[1], m, round, rs, zp, amin, amax); /* fall through */
-        default: out[c] = output_plain(acc[0], m, round, rs, zp, amin, amax);
-      }
-    }
+    gather_block(p, input, px, count, k4, staging, (uint32_t*)(void*)work.rows);
+    /* a last partial block goes through the unused accumulator tile (TOPT_DSP_ROWS x C_out int32) */
+    channels_block(work.channels, weights, (const uint32_t*)(void*)work.rows, k4, cout, q->output_zero_point,
+                   count == TOPT_DSP_ROWS ? out : (int8_t*)work.tile);
+    if (count < TOPT_DSP_ROWS) __builtin_memcpy(out, work.tile, (size_t)(count * cout));
+    if (q->act_min != -128 || q->act_max != 127) clamp_s8(out, count * cout, q->act_min, q->act_max);
   }
   return TOPT_OK;
 }

@@ -65,13 +65,13 @@ static inline int32_t topt_dsp_shortk_k4(const topt_conv2d_params* p) {
   return (p->win.kernel_h * p->win.kernel_w * p->win.input.c + 3) & ~3;
 }
 
-/* Scratch of the short-K kernel: 7 bytes to 8-byte-align, the per-channel parameters, the interleaved
- * int16 block of TOPT_DSP_ROWS pixels (2 bytes x K4 each), one int8 im2col row of K4, and when K % 4 != 0
- * the zero-padded (C_out, K4) filter copy. */
+/* Scratch of the short-K kernel: the matrix product's working memory for K4-element rows (channel
+ * parameters; its rows are the interleaved int16 block of TOPT_DSP_ROWS pixels), one int8 im2col row of K4,
+ * and when K % 4 != 0 the zero-padded (C_out, K4) filter copy. */
 static inline size_t topt_dsp_shortk_bytes(const topt_conv2d_params* p) {
   const size_t k4 = (size_t)topt_dsp_shortk_k4(p), channels = (size_t)p->win.output.c;
   const int padded = (p->win.kernel_h * p->win.kernel_w * p->win.input.c) % 4 != 0;
-  return 7u + channels * sizeof(topt_dsp_channel) + (size_t)TOPT_DSP_ROWS * 2u * k4 + k4 + (padded ? channels * k4 : 0u);
+  return topt_dsp_gemm_bytes((int32_t)k4, p->win.output.c) + k4 + (padded ? channels * k4 : 0u);
 }
 
 /* Scratch of the depthwise core: every channel's parameters, 8-byte aligned. */
