@@ -19,9 +19,10 @@
 /* Words between one group of 4 k and the next in the interleaved block (2 per pixel). */
 #define SHORTK_GROUP_WORDS (2 * TOPT_DSP_ROWS)
 
-/* acc[r] += pixel r's row . w over k4 / 4 groups (the hot loop: 17 instructions per 16 MACs). */
-static inline __attribute__((always_inline)) void dot_1x4(const uint32_t* x, const int8_t* w, int32_t groups,
-                                                          int32_t acc[4]) {
+/* acc[r] += pixel r's row . w over `groups` groups of 4 k (the hot loop: 17 instructions per 16 MACs);
+ * returns w advanced past them (the next channel's row). */
+static inline __attribute__((always_inline)) const int8_t* dot_1x4(const uint32_t* x, const int8_t* w,
+                                                                   int32_t groups, int32_t acc[4]) {
   int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
   uint32_t wa, wl, x0, x1;
   /* written out: gcc 12 reloads the weight word per pixel in C; this needs 11 registers */
@@ -52,6 +53,7 @@ static inline __attribute__((always_inline)) void dot_1x4(const uint32_t* x, con
   acc[1] = s1;
   acc[2] = s2;
   acc[3] = s3;
+  return w;
 }
 
 /* One output of store_4: requantize(v) for a channel with right > 0 (topt_dsp_output.c's plain path; v holds
@@ -67,34 +69,35 @@ static inline __attribute__((always_inline)) void dot_1x4(const uint32_t* x, con
   "ssat   %[y], #8, %[y]\n\t"                  \
   "strb   %[y], [%[o]" ADDR "]\n\t"
 
-/* The 4 outputs of one channel from its 4 sums, clamped to the int8 range only: out[0], out[cout],
- * out[2 * cout], out[3 * cout]. One asm block: as C, gcc 12 spills the output pointers. */
-static inline __attribute__((always_inline)) void store_4(const int32_t acc[4], const topt_dsp_channel* ch,
-                                                          int32_t zp, int8_t* out, int32_t cout) {
-  const int32_t m = ch->multiplier, rs = ch->right - 1;
+/* Two outputs of one channel, sa to out[0] and sb to out[cout]; out advances by 2 * cout. One asm block: as C,
+ * gcc 12 splits the SMLAL and spills the output pointers. */
+static inline __attribute__((always_inline)) int8_t* store_2(int32_t sa, int32_t sb, const topt_dsp_channel* ch,
+                                                             int32_t m, int32_t rs, int32_t zp, int8_t* out,
+                                                             int32_t cout) {
   uint32_t lo, t;
   int32_t y;
   __asm__ volatile(
-      SHORTK_OUTPUT("%[s0]", "")
-      SHORTK_OUTPUT("%[s1]", ", %[cout]")
+      SHORTK_OUTPUT("%[sa]", "")
+      SHORTK_OUTPUT("%[sb]", ", %[cout]")
       "add    %[o], %[o], %[cout], lsl #1\n\t"
-      SHORTK_OUTPUT("%[s2]", "")
-      SHORTK_OUTPUT("%[s3]", ", %[cout]")
       : [lo] "=&r"(lo), [y] "=&r"(y), [t] "=&r"(t), [o] "+r"(out)
-      : [s0] "r"(acc[0]), [s1] "r"(acc[1]), [s2] "r"(acc[2]), [s3] "r"(acc[3]), [m] "r"(m), [rs] "r"(rs),
-        [r] "r"(ch->round), [zp] "r"(zp), [cout] "r"(cout)
+      : [sa] "r"(sa), [sb] "r"(sb), [m] "r"(m), [rs] "r"(rs), [r] "r"(ch->round), [zp] "r"(zp), [cout] "r"(cout)
       : "memory");
+  return out;
 }
 
-/* out[r * cout + c] for the 4 pixels of the block and every channel, clamped to the int8 range only. */
-static __attribute__((noinline)) void channels_block(const topt_dsp_channel* ch, const int8_t* weights, const uint32_t* block, int32_t k4,
-                           int32_t cout, int32_t zp, int8_t* out) {
-  int32_t c;
-  for (c = 0; c < cout; ++c, weights += k4) {
+/* out[r * cout + c] for the 4 pixels of the block and every channel, clamped to the int8 range only. Out of
+ * line: inlined, the asm blocks' 13 registers do not fit next to the kernel's own. */
+static __attribute__((noinline)) void channels_block(const topt_dsp_channel* ch, const int8_t* w,
+                                                     const uint32_t* block, int32_t groups, int32_t cout, int32_t zp,
+                                                     int8_t* out) {
+  const topt_dsp_channel* const end = ch + cout;
+  for (; ch != end; ++ch, ++out) {
     int32_t acc[4];
-    acc[0] = acc[1] = acc[2] = acc[3] = ch[c].bias;
-    dot_1x4(block, weights, k4 / 4, acc);
-    store_4(acc, ch + c, zp, out + c, cout);
+    acc[0] = acc[1] = acc[2] = acc[3] = ch->bias;
+    w = dot_1x4(block, w, groups, acc);
+    store_2(acc[2], acc[3], ch, ch->multiplier, ch->right - 1, zp,
+            store_2(acc[0], acc[1], ch, ch->multiplier, ch->right - 1, zp, out, cout), cout);
   }
 }
 
@@ -195,7 +198,7 @@ topt_status topt_conv2d_shortk_s8__dsp(const topt_conv2d_params* p, const int8_t
     int8_t* out = output + px * cout;
     gather_block(p, input, px, count, k4, staging, (uint32_t*)(void*)work.rows);
     /* a last partial block goes through the unused accumulator tile (TOPT_DSP_ROWS x C_out int32) */
-    channels_block(work.channels, weights, (const uint32_t*)(void*)work.rows, k4, cout, q->output_zero_point,
+    channels_block(work.channels, weights, (const uint32_t*)(void*)work.rows, k4 / 4, cout, q->output_zero_point,
                    count == TOPT_DSP_ROWS ? out : (int8_t*)work.tile);
     if (count < TOPT_DSP_ROWS) __builtin_memcpy(out, work.tile, (size_t)(count * cout));
     if (q->act_min != -128 || q->act_max != 127) clamp_s8(out, count * cout, q->act_min, q->act_max);
