@@ -10,28 +10,16 @@
  */
 #if defined(__ARM_FEATURE_DSP)
 
-#include "tinyopt_rt_window.h"
 #include "topt_dsp_internal.h"
 
 /* Activation row r of `count` (topt_dsp_widen's layout) for output pixel px, widened tap by tap straight
- * from the input (C_in % 4 == 0, so every tap is whole pair-order groups). */
+ * from the input (C_in % 4 == 0). */
 static void im2col_widen(const topt_window2d* w, const int8_t* input, int32_t px, int32_t per_image, int32_t neg_zp2,
                          int32_t count, int32_t r, int16_t* rows) {
-  const int32_t b = px / per_image, oy = (px % per_image) / w->output.w, ox = px % w->output.w;
   const int32_t k = w->kernel_h * w->kernel_w * w->input.c;
   const int32_t first = r & ~1, step = first + 1 < count ? 4 : 2; /* 2-row block or a last 1-row block */
-  uint32_t* dst = (uint32_t*)(void*)(rows + first * k) + 2 * (r & 1);
-  int32_t ky, kx;
-  for (ky = 0; ky < w->kernel_h; ++ky) {
-    for (kx = 0; kx < w->kernel_w; ++kx) {
-      const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx);
-      if (in0 >= 0)
-        topt_dsp_widen_run(input + in0, w->input.c, neg_zp2, dst, step);
-      else
-        topt_dsp_zero_run(w->input.c, dst, step);
-      dst += step * (w->input.c / 4);
-    }
-  }
+  topt_dsp_window_widen(w, input, px / per_image, (px % per_image) / w->output.w, px % w->output.w, neg_zp2,
+                        (uint32_t*)(void*)(rows + first * k) + 2 * (r & 1), step);
 }
 
 topt_status topt_conv2d_s8__dsp(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter,

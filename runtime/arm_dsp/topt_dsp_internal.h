@@ -46,6 +46,34 @@ static inline size_t topt_dsp_gemm_bytes(int32_t k, int32_t channels) {
          (size_t)TOPT_DSP_ROWS * (size_t)k * sizeof(int16_t);
 }
 
+/* Whether every channel has left = 0 and right > 0 (shift < 0, as real layers have): then the output stage
+ * reduces to one SMLAL and one shift (topt_dsp_output_row). */
+static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channels) {
+  int32_t c;
+  for (c = 0; c < channels; ++c)
+    if (q->shift[c] >= 0) return 0;
+  return 1;
+}
+
+/* Longest filter row (K = KH * KW * C_in) topt_conv2d_shortk_s8__dsp takes: below it the per-output costs
+ * (requantize from registers, no tile) beat the matrix product's (docs/kernels.md). 32, not higher: ds-cnn's
+ * conv1 (K = 40) would gain too, but the kernel's code would push ds-cnn past its 8 KiB runtime budget. */
+#define TOPT_DSP_SHORTK_MAX 32
+
+/* K rounded up to a multiple of 4: the short-K kernel's padded row length. */
+static inline int32_t topt_dsp_shortk_k4(const topt_conv2d_params* p) {
+  return (p->win.kernel_h * p->win.kernel_w * p->win.input.c + 3) & ~3;
+}
+
+/* Scratch of the short-K kernel: the matrix product's working memory for K4-element rows (channel
+ * parameters; its rows are the interleaved int16 block of TOPT_DSP_ROWS pixels), one int8 im2col row of K4,
+ * and when K % 4 != 0 the zero-padded (C_out, K4) filter copy. */
+static inline size_t topt_dsp_shortk_bytes(const topt_conv2d_params* p) {
+  const size_t k4 = (size_t)topt_dsp_shortk_k4(p), channels = (size_t)p->win.output.c;
+  const int padded = (p->win.kernel_h * p->win.kernel_w * p->win.input.c) % 4 != 0;
+  return topt_dsp_gemm_bytes((int32_t)k4, p->win.output.c) + k4 + (padded ? channels * k4 : 0u);
+}
+
 /* Scratch of the depthwise core: every channel's parameters, 8-byte aligned. */
 static inline size_t topt_dsp_dwconv_bytes(int32_t channels) {
   return 7u + (size_t)channels * sizeof(topt_dsp_channel);
@@ -54,6 +82,8 @@ static inline size_t topt_dsp_dwconv_bytes(int32_t channels) {
 #if defined(__ARM_FEATURE_DSP)
 
 #include <arm_acle.h>
+
+#include "tinyopt_rt_window.h"
 
 /* x rotated right by 8 (gcc 12's arm_acle.h has no __ror). */
 static inline uint32_t topt_dsp_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
@@ -96,15 +126,6 @@ static inline topt_dsp_channel topt_dsp_channel_of(int32_t bias, int32_t multipl
   return r;
 }
 
-/* Whether every channel has left = 0 and right > 0 (shift < 0, as real layers have): then the output stage
- * reduces to one SMLAL and one shift (topt_dsp_output_row). */
-static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channels) {
-  int32_t c;
-  for (c = 0; c < channels; ++c)
-    if (q->shift[c] >= 0) return 0;
-  return 1;
-}
-
 /* out[c] = the int8 output of acc[c] (+ bias, requantized, clamped to [act_min, act_max], + z_out) with
  * channel ch[c]'s parameters, for c < n; `plain` (topt_dsp_all_plain) selects the one-SMLAL path. Shared by
  * the matrix product and the depthwise core, and called once per row or block of channels
@@ -136,6 +157,23 @@ static inline void topt_dsp_zero_run(int32_t n, uint32_t* dst, int32_t step) {
     dst[0] = 0;
     dst[1] = 0;
     dst += step;
+  }
+}
+
+/* The window of output pixel (b, oy, ox) widened tap by tap straight from the input (C_in % 4 == 0, so every
+ * tap is whole pair-order groups): groups of 2 words `step` words apart from dst, padded taps 0. */
+static inline void topt_dsp_window_widen(const topt_window2d* w, const int8_t* input, int32_t b, int32_t oy,
+                                         int32_t ox, int32_t neg_zp2, uint32_t* dst, int32_t step) {
+  int32_t ky, kx;
+  for (ky = 0; ky < w->kernel_h; ++ky) {
+    for (kx = 0; kx < w->kernel_w; ++kx) {
+      const int32_t in0 = topt_window_tap(w, b, oy, ox, ky, kx);
+      if (in0 >= 0)
+        topt_dsp_widen_run(input + in0, w->input.c, neg_zp2, dst, step);
+      else
+        topt_dsp_zero_run(w->input.c, dst, step);
+      dst += step * (w->input.c / 4);
+    }
   }
 }
 

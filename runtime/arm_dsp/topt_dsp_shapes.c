@@ -10,6 +10,17 @@
 
 static int32_t conv_k(const topt_conv2d_params* p) { return p->win.kernel_h * p->win.kernel_w * p->win.input.c; }
 
+/* short rows whose channels all shift right (the kernel requantizes only that way) */
+int topt_conv2d_shortk_s8__dsp_supports(const topt_conv2d_params* p) {
+  return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK && conv_k(p) <= TOPT_DSP_SHORTK_MAX &&
+         topt_dsp_all_plain(&p->quant, p->win.output.c);
+}
+
+size_t topt_conv2d_shortk_s8__dsp_scratch_bytes(const topt_conv2d_params* p) {
+  if (!topt_conv2d_shortk_s8__dsp_supports(p)) return 0;
+  return topt_dsp_shortk_bytes(p);
+}
+
 int topt_conv2d_1x1_s8__dsp_supports(const topt_conv2d_params* p) {
   return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK && topt_conv2d_is_pointwise(p);
 }

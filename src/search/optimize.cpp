@@ -240,13 +240,19 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
   OptimizeProgress p;
   p.candidates = static_cast<int>(r.plan.candidates.size());
   double nominal_done = 0, computed_seconds = 0;
-  Clock::time_point cand_start = Clock::now();
-  // Remaining nominal work, scaled by how fast this machine has been so far, minus the current candidate's
-  // elapsed time.
+  Clock::time_point cand_start = Clock::now(), stage_start = cand_start;
+  double stage_fraction = 0;
+  size_t current = 0;
   auto eta = [&] {
-    const double speed = nominal_done > 0 && computed_seconds > 1 ? computed_seconds / nominal_done : 1.0;
-    const double in_current = std::chrono::duration<double>(Clock::now() - cand_start).count();
-    return std::max(0.0, (nominal_total - nominal_done) * speed - in_current);
+    RunPace pace;
+    pace.nominal_total = nominal_total;
+    pace.nominal_done = nominal_done;
+    pace.nominal_current = current < nominal.size() ? nominal[current] : 0.0;
+    pace.computed_seconds = computed_seconds;
+    pace.in_current = std::chrono::duration<double>(Clock::now() - cand_start).count();
+    pace.in_stage = std::chrono::duration<double>(Clock::now() - stage_start).count();
+    pace.stage_fraction = stage_fraction;
+    return eta_seconds(pace);
   };
   StageContext ctx;
   ctx.teacher = &teacher;
@@ -256,8 +262,10 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
   ctx.round_to = options.round_to;
   ctx.target = options.target;
   ctx.weight_budget = options.budgets.max_flash_bytes;
-  ctx.progress = [&](const std::string& stage, double, const std::string& detail) {
+  ctx.progress = [&](const std::string& stage, double fraction, const std::string& detail) {
     if (!progress) return;
+    if (stage != p.stage || fraction < stage_fraction) stage_start = Clock::now();  // a new stage or sub-run
+    stage_fraction = fraction;
     p.stage = stage;
     p.detail = detail;
     p.eta_s = eta();
@@ -267,6 +275,8 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
   for (const CandidateSpec& spec : r.plan.candidates) {
     p.candidate = spec.id + 1;
     p.label = spec.label();
+    current = static_cast<size_t>(spec.id);
+    stage_fraction = 0;
     const std::string name = candidate_name(spec);
     Candidate c;
     c.spec = spec;
@@ -287,6 +297,7 @@ OptimizeResult run_optimize(const Graph& teacher, const Dataset& train, const Da
       computed_seconds += std::chrono::duration<double>(Clock::now() - cand_start).count();
     }
     nominal_done += nominal[static_cast<size_t>(spec.id)];
+    current = nominal.size();  // counted in nominal_done now
     // Mixed precision's weight budget: the flash budget minus what is not weights (runtime code) in #0.
     if (spec.id == 0 && options.budgets.max_flash_bytes && c.metrics.flash_bytes)
       ctx.weight_budget = *options.budgets.max_flash_bytes - (*c.metrics.flash_bytes - c.metrics.weight_bytes);

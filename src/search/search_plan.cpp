@@ -127,6 +127,14 @@ std::vector<double> nominal_candidate_seconds(const SearchPlan& plan, const Plan
   return out;
 }
 
+double eta_seconds(const RunPace& pace) {
+  const double speed = pace.nominal_done > 0 && pace.computed_seconds > 1 ? pace.computed_seconds / pace.nominal_done : 1.0;
+  double current_left = std::max(0.0, pace.nominal_current * speed - pace.in_current);
+  if (pace.stage_fraction > 0.01 && pace.stage_fraction < 1)
+    current_left = std::max(current_left, pace.in_stage * (1 - pace.stage_fraction) / pace.stage_fraction);
+  return std::max(0.0, (pace.nominal_total - pace.nominal_done - pace.nominal_current) * speed) + current_left;
+}
+
 nlohmann::json plan_to_json(const SearchPlan& p) {
   nlohmann::json cands = nlohmann::json::array();
   for (const CandidateSpec& c : p.candidates)

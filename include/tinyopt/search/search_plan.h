@@ -71,6 +71,21 @@ SearchPlan plan_search(const PlanInputs& in);
 // for the progress line's ETA.
 std::vector<double> nominal_candidate_seconds(const SearchPlan& plan, const PlanInputs& in);
 
+// Where a run stands, for the ETA: nominal seconds (nominal_candidate_seconds) in total, of the candidates
+// finished, and of the running one (0 between candidates); the wall seconds the finished candidates took, the
+// running one has taken, and its running stage has taken; and that stage's completed fraction (0 unknown).
+struct RunPace {
+  double nominal_total = 0, nominal_done = 0, nominal_current = 0;
+  double computed_seconds = 0, in_current = 0, in_stage = 0;
+  double stage_fraction = 0;
+};
+
+// Seconds left: the nominal work not yet done, scaled by the pace of the finished candidates. The running
+// candidate's rest is its scaled nominal minus what it has run, but at least what its stage still needs at
+// the pace that stage has shown, so a nominal figure that is too small (a fine-tuning size fixed by
+// --finetune-images) does not read 0 while the stage runs on.
+double eta_seconds(const RunPace& pace);
+
 nlohmann::json plan_to_json(const SearchPlan& plan);
 SearchPlan plan_from_json(const nlohmann::json& j);  // Error(kBadInput) when malformed
 
