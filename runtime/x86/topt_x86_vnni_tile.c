@@ -80,28 +80,42 @@ TOPT_VNNI static inline __m128i output_s8x16(__m512i acc, requant_half even, req
   return _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), zp));
 }
 
-/* store_rows for tiles whose channels all have shift <= 0: 16 channels per step. */
+/* The per-channel constants of the 16 channels from `base` (pk->channels - base > 0 of them valid). */
+typedef struct {
+  __m512i constant;
+  requant_half even, odd;
+  __mmask16 valid; /* the channels to store */
+} channels16;
+
+TOPT_VNNI static inline channels16 channels16_of(const vnni_pack* pk, int32_t base) {
+  const int32_t n = pk->channels - base;
+  const __m512i multiplier = _mm512_load_si512((const void*)(pk->multiplier + base));
+  const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void*)(pk->shift + base)));
+  channels16 g;
+  g.constant = _mm512_load_si512((const void*)(pk->constant + base));
+  g.even = requant_half_of(multiplier, right, 0);
+  g.odd = requant_half_of(multiplier, right, 1);
+  g.valid = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+  return g;
+}
+
+/* store_rows for tiles whose channels all have shift <= 0: both blocks of 16 channels of a row per step
+ * (two independent chains for the out-of-order core), the last block's missing channels masked off. */
 TOPT_VNNI static void store_rows_right(const vnni_pack* pk, const topt_channel_quant* q, const int32_t* sums,
                                        int32_t nrows, int32_t c, int8_t* out, int32_t out_stride) {
   const __m512i lo = _mm512_set1_epi32(q->act_min - q->output_zero_point);
   const __m512i hi = _mm512_set1_epi32(q->act_max - q->output_zero_point);
   const __m512i zp = _mm512_set1_epi32(q->output_zero_point);
-  int32_t i, g;
-  for (g = 0; g < 2; ++g) {
-    const int32_t base = c + 16 * g, n = pk->channels - base;
-    const __m512i constant = _mm512_load_si512((const void*)(pk->constant + base));
-    const __m512i multiplier = _mm512_load_si512((const void*)(pk->multiplier + base));
-    const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void*)(pk->shift + base)));
-    const requant_half even = requant_half_of(multiplier, right, 0), odd = requant_half_of(multiplier, right, 1);
-    if (n <= 0) break;
-    for (i = 0; i < nrows; ++i) {
-      const __m512i acc = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32 + 16 * g)), constant);
-      const __m128i bytes = output_s8x16(acc, even, odd, lo, hi, zp);
-      int8_t* dst = out + (size_t)i * (size_t)out_stride + base;
-      if (n >= 16)
-        _mm_storeu_si128((__m128i*)dst, bytes);
-      else
-        _mm_mask_storeu_epi8(dst, (__mmask16)((1u << n) - 1u), bytes);
+  const int two = pk->channels - c > 16;
+  const channels16 g0 = channels16_of(pk, c), g1 = two ? channels16_of(pk, c + 16) : g0;
+  int32_t i;
+  for (i = 0; i < nrows; ++i) {
+    int8_t* dst = out + (size_t)i * (size_t)out_stride + c;
+    const __m512i acc0 = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32)), g0.constant);
+    _mm_mask_storeu_epi8(dst, g0.valid, output_s8x16(acc0, g0.even, g0.odd, lo, hi, zp));
+    if (two) {
+      const __m512i acc1 = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32 + 16)), g1.constant);
+      _mm_mask_storeu_epi8(dst + 16, g1.valid, output_s8x16(acc1, g1.even, g1.odd, lo, hi, zp));
     }
   }
 }
