@@ -13,8 +13,7 @@
  * Per pooled output row and block of 32 channels: the conv rows its windows read are computed whole, in
  * tiles of 8 (or 7) pixels of one conv row (filter rows reading only the border skipped as in the conv),
  * into int32 row buffers in the scratch; then each pooled pixel takes the max of its window's valid sums.
- * Conv rows shared by overlapping pool windows (pool stride < kernel) are recomputed. Layers the VNNI conv
- * runs through im2col (1 or 2 input channels) are left to the reference.
+ * Conv rows shared by overlapping pool windows (pool stride < kernel) are recomputed.
  * Scratch: 64 (alignment) + the packed weights + the padded image + the row buffers.
  */
 #if defined(__AVX2__)
@@ -34,16 +33,15 @@ static size_t row_buffer_bytes(const topt_conv2d_maxpool_params* p) {
 }
 
 int topt_conv2d_maxpool_vnni_s8__x86_supports(const topt_conv2d_maxpool_params* p) {
-  return topt_conv2d_maxpool_params_check(p) == TOPT_OK && topt_x86_vnni_supported() &&
-         !topt_x86_vnni_use_im2col(&p->conv.win);
+  return topt_conv2d_maxpool_params_check(p) == TOPT_OK && topt_x86_vnni_supported();
 }
 
 size_t topt_conv2d_maxpool_vnni_s8__x86_scratch_bytes(const topt_conv2d_maxpool_params* p) {
   const topt_window2d* w = &p->conv.win;
   const padded_image g = topt_x86_vnni_padded(w);
   if (!topt_conv2d_maxpool_vnni_s8__x86_supports(p)) return 0;
-  return 64 + topt_x86_vnni_packed_bytes(w->kernel_h * w->kernel_w * g.c4, w->output.c, w->kernel_h) +
-         topt_x86_vnni_align64((size_t)g.hp * (size_t)g.wp * (size_t)g.c4) +
+  return 64 + topt_x86_vnni_packed_bytes(w->kernel_h * topt_x86_vnni_row_k4(w, g.c4), w->output.c, w->kernel_h) +
+         topt_x86_vnni_align64(topt_x86_vnni_image_bytes(g)) +
          (size_t)conv_rows_per_window(p) * row_buffer_bytes(p);
 }
 
@@ -130,10 +128,10 @@ TOPT_VNNI static void run(const topt_conv2d_maxpool_params* p, const int8_t* inp
   int32_t b;
   q.act_min = topt_clamp32(p->conv.quant.act_min, p->pool.act_min, p->pool.act_max);
   q.act_max = topt_clamp32(p->conv.quant.act_max, p->pool.act_min, p->pool.act_max);
-  topt_x86_vnni_pack(filter, w->kernel_h * w->kernel_w, w->kernel_h, w->input.c, g.c4, w->output.c, bias, &q, mem,
-                     &pk);
+  topt_x86_vnni_pack(filter, w->kernel_h * w->kernel_w, w->kernel_h, w->input.c, g.c4, topt_x86_vnni_row_k4(w, g.c4),
+                     w->output.c, bias, &q, mem, &pk);
   img = mem + topt_x86_vnni_packed_bytes(pk.k4, w->output.c, w->kernel_h);
-  rows = (int32_t*)(img + topt_x86_vnni_align64((size_t)g.hp * (size_t)g.wp * (size_t)g.c4));
+  rows = (int32_t*)(img + topt_x86_vnni_align64(topt_x86_vnni_image_bytes(g)));
   for (b = 0; b < w->output.n; ++b) {
     topt_x86_vnni_fill_padded(w, q.input_zero_point, input, b, g, img);
     run_image(p, &pk, &q, topt_x86_any_left_shift(q.shift, w->output.c), img, g, rows, output + (size_t)b * per_image);
@@ -145,7 +143,7 @@ topt_status topt_conv2d_maxpool_vnni_s8__x86(const topt_conv2d_maxpool_params* p
                                              void* scratch) {
   const topt_status st = topt_conv2d_maxpool_params_check(p);
   if (st != TOPT_OK) return st;
-  if (!topt_x86_vnni_supported() || topt_x86_vnni_use_im2col(&p->conv.win)) return TOPT_ERR_UNSUPPORTED;
+  if (!topt_x86_vnni_supported()) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL || scratch == NULL) return TOPT_ERR_NULL;
   run(p, input, filter, bias, output, scratch);
   return TOPT_OK;

@@ -18,10 +18,14 @@
  * (facing zero weights). A row of the implicit matrix product is an output pixel; its k index runs over
  * taps (ky, kx) and, within a tap, over the c4 channels of the input pixel the tap reads, which sit
  * contiguously in the padded image, so the micro-kernel reads quads straight from it.
- * Few input channels (topt_x86_vnni_use_im2col: a first layer reading 1 or 2 channels) would waste most quads on that
- * channel padding; such layers gather explicit im2col rows (all taps * C values, padded once at the end to
- * a multiple of 4) from the padded image and run the same micro-kernel on them as a 1x1 convolution.
- * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3, k = tap * c4 + channel) a
+ * Few input channels (topt_x86_vnni_row_runs: a first layer reading 1 or 2 channels) would waste most quads
+ * on that channel padding; such layers keep the C channels of a pixel unpadded (c4 = C), and with unit
+ * horizontal dilation a filter row's taps are one contiguous run of kernel_w * C bytes of the padded image,
+ * which the micro-kernel reads in quads: for a 3x3 1-channel layer one quad per filter row (the 3 taps and
+ * the next byte, whose packed weight is 0), 3 per pixel instead of 9, with no im2col copy. The last quad of
+ * the image's last row reads up to 3 bytes past it, which the fill zeroes.
+ * Packing: output channels in blocks of 16; for each quad of k (4j .. 4j+3; k = ky * row_k4 + kx * c4 +
+ * channel, row_k4 = kernel_w * c4 rounded up to 4) a
  * block holds 64 bytes, the quad of each of its 16 channels, so a row's quad broadcast to all lanes gives,
  * after one vpdpbusd, each channel's 4 products summed in its own lane. Micro-kernel: 8 (or 7) rows x 32
  * channels, 16 (14) accumulators. Tiles: when every output row splits into tiles of 8 or 7 pixels, a tile
@@ -46,73 +50,12 @@ int topt_conv2d_vnni_s8__x86_supports(const topt_conv2d_params* p) {
 }
 
 
-/* The im2col matrix of topt_x86_vnni_use_im2col(): one row of k4 bytes per output pixel, read by the
- * micro-kernel as a 1x1 convolution over a 1 x pixels image (flat window). */
-static void im2col_shape(const topt_window2d* w, topt_window2d* flat, padded_image* g) {
-  const int32_t pixels = w->output.h * w->output.w;
-  *flat = *w;
-  flat->output.h = 1;
-  flat->output.w = pixels;
-  flat->input.h = 1; /* the matrix as an unpadded 1 x pixels image */
-  flat->input.w = pixels;
-  flat->pad_top = flat->pad_left = 0;
-  flat->kernel_h = flat->kernel_w = 1;
-  flat->stride_h = flat->stride_w = flat->dilation_h = flat->dilation_w = 1;
-  g->c4 = (w->kernel_h * w->kernel_w * w->input.c + 3) & ~3;
-  g->hp = 1;
-  g->wp = pixels;
-}
-
-/* Bytes of the image area: the padded image, plus for im2col its matrix; 4 bytes of slack after each
- * for the 4-byte word copies of gather_rows. */
-static size_t image_bytes(const topt_window2d* w) {
-  const padded_image g = topt_x86_vnni_padded(w);
-  if (topt_x86_vnni_use_im2col(w)) {
-    topt_window2d flat;
-    padded_image ga;
-    im2col_shape(w, &flat, &ga);
-    return topt_x86_vnni_align64((size_t)g.hp * (size_t)g.wp * (size_t)w->input.c + 4) + (size_t)ga.wp * (size_t)ga.c4 + 4;
-  }
-  return (size_t)g.hp * (size_t)g.wp * (size_t)g.c4;
-}
-
 size_t topt_conv2d_vnni_s8__x86_scratch_bytes(const topt_conv2d_params* p) {
   const topt_window2d* w = &p->win;
+  const padded_image g = topt_x86_vnni_padded(w);
   if (!topt_conv2d_vnni_s8__x86_supports(p)) return 0;
-  if (topt_x86_vnni_use_im2col(w))
-    return 64 + topt_x86_vnni_packed_bytes((w->kernel_h * w->kernel_w * w->input.c + 3) & ~3, w->output.c, 1) + image_bytes(w);
-  return 64 + topt_x86_vnni_packed_bytes(w->kernel_h * w->kernel_w * topt_x86_vnni_padded(w).c4, w->output.c, w->kernel_h) + image_bytes(w);
-}
-
-
-/* Copies n bytes as ceil(n / 4) 4-byte words: up to 3 bytes past both ends are read and written (the
- * callers leave slack, and what lands past a run is overwritten by the next run or faces a zero weight). */
-static inline void copy_words(uint8_t* dst, const uint8_t* src, int32_t n) {
-  int32_t i;
-  for (i = 0; i < n; i += 4) memcpy(dst + i, src + i, 4);
-}
-
-/* The im2col rows (k4 bytes each, in OHWI filter order) of every output pixel, gathered from the padded
- * image img of C channels per pixel (g.c4 == C): per tap row ky one run of kernel_w * C bytes (dilation 1)
- * or kernel_w runs of C bytes. Runs are written in order, row after row, so a word copy spilling into the
- * next run or row is overwritten by it; bytes between taps * C and k4 face zero weights. */
-static void gather_rows(const topt_window2d* w, const uint8_t* img, padded_image g, int32_t k4, uint8_t* rows) {
-  const int32_t cin = w->input.c, run = w->dilation_w == 1 ? w->kernel_w * cin : cin;
-  const int32_t runs = w->dilation_w == 1 ? 1 : w->kernel_w, kh = w->kernel_h;
-  const size_t tap_row = (size_t)w->dilation_h * (size_t)g.wp * (size_t)cin, run_step = (size_t)w->dilation_w * (size_t)cin;
-  int32_t oy, ox, ky, r;
-  for (oy = 0; oy < w->output.h; ++oy) {
-    const uint8_t* src = img + (size_t)oy * (size_t)w->stride_h * (size_t)g.wp * (size_t)cin;
-    for (ox = 0; ox < w->output.w; ++ox, src += (size_t)w->stride_w * (size_t)cin, rows += k4) {
-      uint8_t* dst = rows;
-      if (run <= 4 && runs == 1) { /* a first layer's 1- or 2-channel 1-, 2- or 3-wide kernel row */
-        for (ky = 0; ky < kh; ++ky, dst += run) memcpy(dst, src + (size_t)ky * tap_row, 4);
-        continue;
-      }
-      for (ky = 0; ky < kh; ++ky)
-        for (r = 0; r < runs; ++r, dst += run) copy_words(dst, src + (size_t)ky * tap_row + (size_t)r * run_step, run);
-    }
-  }
+  return 64 + topt_x86_vnni_packed_bytes(w->kernel_h * topt_x86_vnni_row_k4(w, g.c4), w->output.c, w->kernel_h) +
+         topt_x86_vnni_image_bytes(g);
 }
 
 /* Tile width when every output row splits into equal tiles of 8 or 7 pixels, else 0. Row tiles waste no
@@ -170,31 +113,17 @@ TOPT_VNNI static void run(const topt_conv2d_params* p, const int8_t* input, cons
   const topt_window2d* w = &p->win;
   const int left_shifts = topt_x86_any_left_shift(p->quant.shift, w->output.c);
   const size_t per_image = (size_t)w->output.h * (size_t)w->output.w * (size_t)w->output.c;
-  const int im2col = topt_x86_vnni_use_im2col(w);
   uint8_t* mem = (uint8_t*)(((uintptr_t)scratch + 63u) & ~(uintptr_t)63u);
-  padded_image g = topt_x86_vnni_padded(w), ga;
-  topt_window2d flat;
+  const padded_image g = topt_x86_vnni_padded(w);
   vnni_pack pk;
-  uint8_t *img, *rows;
+  uint8_t* img;
   int32_t b;
-  if (im2col) {
-    im2col_shape(w, &flat, &ga);
-    g.c4 = w->input.c; /* the image keeps C channels per pixel; the rows are padded instead */
-    topt_x86_vnni_pack(filter, 1, 1, w->kernel_h * w->kernel_w * w->input.c, ga.c4, w->output.c, bias, &p->quant, mem, &pk);
-    img = mem + topt_x86_vnni_packed_bytes(pk.k4, w->output.c, 1);
-  } else {
-    topt_x86_vnni_pack(filter, w->kernel_h * w->kernel_w, w->kernel_h, w->input.c, g.c4, w->output.c, bias, &p->quant, mem, &pk);
-    img = mem + topt_x86_vnni_packed_bytes(pk.k4, w->output.c, w->kernel_h);
-  }
-  rows = img + topt_x86_vnni_align64((size_t)g.hp * (size_t)g.wp * (size_t)g.c4 + 4);
+  topt_x86_vnni_pack(filter, w->kernel_h * w->kernel_w, w->kernel_h, w->input.c, g.c4, topt_x86_vnni_row_k4(w, g.c4),
+                     w->output.c, bias, &p->quant, mem, &pk);
+  img = mem + topt_x86_vnni_packed_bytes(pk.k4, w->output.c, w->kernel_h);
   for (b = 0; b < w->output.n; ++b) {
     topt_x86_vnni_fill_padded(w, p->quant.input_zero_point, input, b, g, img);
-    if (im2col) {
-      gather_rows(w, img, g, ga.c4, rows);
-      gemm(&pk, &p->quant, left_shifts, &flat, rows, ga, output + (size_t)b * per_image);
-    } else {
-      gemm(&pk, &p->quant, left_shifts, w, img, g, output + (size_t)b * per_image);
-    }
+    gemm(&pk, &p->quant, left_shifts, w, img, g, output + (size_t)b * per_image);
   }
 }
 

@@ -48,25 +48,34 @@ static inline void topt_x86_vnni_row_tile(tile* t, const uint8_t* first, size_t 
 
 static inline size_t topt_x86_vnni_align64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
-/* 1 when the layer runs on an explicit im2col matrix instead of the padded image: with few input channels
- * (a first layer reading 1 or 2 channels) padding each tap's channels to c4 would waste at least a quarter
- * of the quads, while an im2col row packs all taps * cin values and pads only its end to 4. */
-static inline int topt_x86_vnni_use_im2col(const topt_window2d* w) {
-  const int32_t taps = w->kernel_h * w->kernel_w, cin = w->input.c;
-  const int32_t k_direct = taps * ((cin + 3) & ~3), k_im2col = (taps * cin + 3) & ~3;
-  return 4 * k_im2col <= 3 * k_direct;
+/* 1 when the padded image keeps the C input channels of a pixel unpadded (c4 = C) and each filter row's
+ * taps are read as one run of kernel_w * C bytes, in quads: with few input channels (a first layer reading 1
+ * or 2 channels) padding each tap's channels to a multiple of 4 would waste at least a quarter of the quads,
+ * while a filter row's run is padded only at its end. Needs unit horizontal dilation (contiguous taps). */
+static inline int topt_x86_vnni_row_runs(const topt_window2d* w) {
+  const int32_t cin = w->input.c, kw = w->kernel_w;
+  const int32_t k_taps = kw * ((cin + 3) & ~3), k_runs = (kw * cin + 3) & ~3;
+  return w->dilation_w == 1 && 4 * k_runs <= 3 * k_taps;
 }
+
+/* Bytes of one filter row's quads for c4 bytes per pixel: kernel_w * c4 rounded up to 4 (the tail faces
+ * zero weights). */
+static inline int32_t topt_x86_vnni_row_k4(const topt_window2d* w, int32_t c4) { return (w->kernel_w * c4 + 3) & ~3; }
 
 /* 1 when the CPU has AVX512F, BW, VL and VNNI. */
 int topt_x86_vnni_supported(void);
-/* The padded image a window reads (as far as the window reaches, channels padded to c4). */
+/* The padded image a window reads (as far as the window reaches; c4 = C for row runs, else C padded to 4). */
 padded_image topt_x86_vnni_padded(const topt_window2d* w);
 /* Bytes of the packed weights of k4-quad rows for `channels` channels and `rows` filter rows. */
 size_t topt_x86_vnni_packed_bytes(int32_t k4, int32_t channels, int32_t rows);
-/* Packs (channels, taps, cin) weights into mem (64-byte aligned) unless mem's tag says it holds them. */
-void topt_x86_vnni_pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin, int32_t c4, int32_t channels,
+/* Packs (channels, taps, cin) weights, `rows` filter rows of taps / rows taps each, as rows x row_k4 bytes
+ * (tap t of a row at t * c4, channels past cin and the row's tail 0) into mem (64-byte aligned) unless mem's
+ * tag says it holds them. */
+void topt_x86_vnni_pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin, int32_t c4, int32_t row_k4, int32_t channels,
                         const int32_t* bias, const topt_channel_quant* q, uint8_t* mem, vnni_pack* out);
-/* Image b of the input as the padded u8 image g. */
+/* Bytes of the padded image g and of the 4 bytes after it that the last quad of a row run may read. */
+size_t topt_x86_vnni_image_bytes(padded_image g);
+/* Image b of the input as the padded u8 image g (and the 4 bytes after it zeroed). */
 void topt_x86_vnni_fill_padded(const topt_window2d* w, int32_t zero_point, const int8_t* input, int32_t b,
                                padded_image g, uint8_t* img);
 /* Filter rows of output row oy that read input rows, [*ky0, *ky1) (empty when none does). */

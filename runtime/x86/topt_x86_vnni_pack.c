@@ -11,7 +11,7 @@
 
 typedef struct {
   uint32_t magic;
-  int32_t taps, rows, c4, channels, input_zero_point;
+  int32_t taps, rows, c4, row_k4, channels, input_zero_point;
   const void* filter;
   const void* bias;
   const void* multiplier;
@@ -22,13 +22,15 @@ padded_image topt_x86_vnni_padded(const topt_window2d* w) {
   padded_image g;
   const int64_t need_h = (int64_t)(w->output.h - 1) * w->stride_h + (int64_t)(w->kernel_h - 1) * w->dilation_h + 1;
   const int64_t need_w = (int64_t)(w->output.w - 1) * w->stride_w + (int64_t)(w->kernel_w - 1) * w->dilation_w + 1;
-  g.c4 = (w->input.c + 3) & ~3;
+  g.c4 = topt_x86_vnni_row_runs(w) ? w->input.c : (w->input.c + 3) & ~3;
   g.hp = (int32_t)(need_h > (int64_t)w->pad_top + w->input.h ? need_h : (int64_t)w->pad_top + w->input.h);
   g.wp = (int32_t)(need_w > (int64_t)w->pad_left + w->input.w ? need_w : (int64_t)w->pad_left + w->input.w);
   return g;
 }
 
-/* rows: the filter rows (kernel_h, or 1 for the im2col matrix), each with its row_sums. */
+size_t topt_x86_vnni_image_bytes(padded_image g) { return (size_t)g.hp * (size_t)g.wp * (size_t)g.c4 + 4; }
+
+/* rows: the filter rows (kernel_h), each with its row_sums. */
 size_t topt_x86_vnni_packed_bytes(int32_t k4, int32_t channels, int32_t rows) {
   const size_t c32 = (size_t)((channels + 31) & ~31);
   return topt_x86_vnni_align64(sizeof(pack_tag)) + topt_x86_vnni_align64(c32 * (size_t)k4) +
@@ -48,11 +50,12 @@ static int32_t wrap32(int64_t v) {
   return r;
 }
 
-/* Packs (channels, taps, cin) weights, each tap's cin channels padded to c4 by zeros, into mem (64-byte
- * aligned) unless mem's tag says it already holds them. The taps form `rows` filter rows of taps / rows. */
-void topt_x86_vnni_pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin, int32_t c4, int32_t channels,
-                 const int32_t* bias, const topt_channel_quant* q, uint8_t* mem, vnni_pack* out) {
-  const int32_t c32 = (channels + 31) & ~31, k4 = taps * c4, k = taps * cin, row_k = k / rows;
+/* Packs (channels, taps, cin) weights into mem (64-byte aligned) unless mem's tag says it already holds
+ * them: each of the `rows` filter rows (taps / rows taps) as row_k4 bytes, tap t of the row at t * c4 with
+ * channels cin .. c4 - 1 and the bytes past the row's taps zero. */
+void topt_x86_vnni_pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin, int32_t c4, int32_t row_k4,
+                        int32_t channels, const int32_t* bias, const topt_channel_quant* q, uint8_t* mem, vnni_pack* out) {
+  const int32_t c32 = (channels + 31) & ~31, k4 = rows * row_k4, k = taps * cin, row_taps = taps / rows, row_k = k / rows;
   const size_t vec = topt_x86_vnni_align64((size_t)c32 * sizeof(int32_t)) / sizeof(int32_t);
   pack_tag tag;
   uint8_t* weights = mem + topt_x86_vnni_align64(sizeof(pack_tag));
@@ -66,6 +69,7 @@ void topt_x86_vnni_pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin
   tag.taps = taps;
   tag.rows = rows;
   tag.c4 = c4;
+  tag.row_k4 = row_k4;
   tag.channels = channels;
   tag.input_zero_point = q->input_zero_point;
   tag.filter = w;
@@ -86,8 +90,9 @@ void topt_x86_vnni_pack(const int8_t* w, int32_t taps, int32_t rows, int32_t cin
     int64_t sum = 0;
     for (j = 0; j < k4 / 4; ++j) {
       for (i = 0; i < 4; ++i) {
-        const int32_t kk = 4 * j + i, tap = kk / c4, ic = kk % c4;
-        const int8_t v = c < channels && ic < cin ? w[(size_t)c * (size_t)k + (size_t)tap * (size_t)cin + (size_t)ic] : 0;
+        const int32_t kk = 4 * j + i, at = kk % row_k4, tap = kk / row_k4 * row_taps + at / c4, ic = at % c4;
+        const int real = c < channels && at < row_taps * c4 && ic < cin;
+        const int8_t v = real ? w[(size_t)c * (size_t)k + (size_t)tap * (size_t)cin + (size_t)ic] : 0;
         block[(size_t)j * 64 + (size_t)i] = (uint8_t)v;
         sum += v;
       }
@@ -133,7 +138,8 @@ static void fill_border(uint8_t* dst, int32_t n, int32_t cin, int32_t c4, uint8_
 }
 
 /* Image b of the input as the padded u8 image g: input pixels +128, the border z + 128, channels c4 - C
- * of every pixel 0. Row by row, so that with c4 == C a row's interior is one contiguous conversion. */
+ * of every pixel 0, and the 4 bytes after the image 0 (a row run's last quad may read up to 3 of them,
+ * facing zero weights). Row by row, so that with c4 == C a row's interior is one contiguous conversion. */
 TOPT_VNNI void topt_x86_vnni_fill_padded(const topt_window2d* w, int32_t zero_point, const int8_t* input, int32_t b,
                                   padded_image g, uint8_t* img) {
   const int32_t cin = w->input.c, right = g.wp - w->pad_left - w->input.w;
@@ -159,6 +165,7 @@ TOPT_VNNI void topt_x86_vnni_fill_padded(const topt_window2d* w, int32_t zero_po
     }
     fill_border(dst + (size_t)w->input.w * (size_t)g.c4, right, cin, g.c4, border);
   }
+  memset(img + (size_t)g.hp * (size_t)g.wp * (size_t)g.c4, 0, 4);
 }
 
 #else

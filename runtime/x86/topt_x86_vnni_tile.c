@@ -161,10 +161,12 @@ static inline int32_t load_quad(const uint8_t* p) {
 TOPT_VNNI static inline __attribute__((always_inline)) void tile_sums(const vnni_pack* pk, const topt_window2d* w,
                                                                        int32_t c4, int32_t wp, const tile* t, int32_t c,
                                                                        int32_t rows, int32_t* sums) {
-  const size_t row_bytes = (size_t)w->kernel_w * (size_t)c4 * 16; /* packed bytes of one filter row (16 ch) */
+  const int32_t row_k4 = topt_x86_vnni_row_k4(w, c4);
+  const size_t row_bytes = (size_t)row_k4 * 16; /* packed bytes of one filter row (16 channels) */
   /* with dilation_w 1 the kernel_w taps of a filter row read one contiguous run of kernel_w * c4 bytes,
-   * as the packed k index runs, so one loop covers them */
-  const int32_t runs = w->dilation_w == 1 ? 1 : w->kernel_w, run = w->dilation_w == 1 ? w->kernel_w * c4 : c4;
+   * as the packed k index runs, so one loop covers them (its quads past the taps face zero weights); else
+   * c4 is a multiple of 4 (topt_x86_vnni_row_runs) and each tap is a run of its own */
+  const int32_t runs = w->dilation_w == 1 ? 1 : w->kernel_w, run = w->dilation_w == 1 ? row_k4 : c4;
   const uint8_t* b0 = pk->weights + (size_t)c * (size_t)pk->k4 + (size_t)t->ky0 * row_bytes;
   const uint8_t* b1 = b0 + (size_t)16 * (size_t)pk->k4;
   __m512i init0 = _mm512_setzero_si512(), init1 = init0;

@@ -186,8 +186,15 @@ std::vector<ConvCase> conv_cases(ConvKind kind, bool int16, bool int4) {
     add(ConvTester().input(7, 7, 64).output_channels(40).kernel(3, 3).padding(1, 1, 1, 1));
     add(ConvTester().batch(2).input(13, 15, 8).output_channels(16).kernel(3, 3).stride(2, 2).dilation(2, 1).padding(3, 1, 3, 1));
     add(ConvTester().input(3, 9, 4).output_channels(9).kernel(3, 3).padding(4, 0, 4, 0));
-    // few input channels (x86 VNNI im2col rows): the Fashion-MNIST first layer, a dilated strided 2-channel one
+    // few input channels (x86 VNNI row runs: a filter row's taps read as quads of the unpadded channels, the
+    // quads' tails past the row facing zero weights): the Fashion-MNIST first layer; stride 2 with odd input
+    // widths into 7- and 8-wide rows; 2 channels over 11-wide rows (tiles across rows); a 5-wide kernel row
+    // (2 quads, 3 bytes of tail) strided; a horizontally dilated 2-channel one (channels padded instead)
     add(ConvTester().input(28, 28, 1).output_channels(32).kernel(3, 3).padding(1, 1, 1, 1));
+    add(ConvTester().input(15, 13, 1).output_channels(33).kernel(3, 3).stride(2, 2).padding(1, 1, 1, 1));
+    add(ConvTester().input(10, 15, 2).output_channels(8).kernel(3, 3).stride(2, 2).padding(0, 1, 1, 1));
+    add(ConvTester().input(9, 11, 2).output_channels(31).kernel(3, 3).padding(1, 1, 1, 1));
+    add(ConvTester().batch(2).input(7, 9, 1).output_channels(5).kernel(2, 5).stride(1, 2).padding(1, 2, 0, 2));
     add(ConvTester().batch(2).input(11, 9, 2).output_channels(17).kernel(3, 2).stride(2, 1).dilation(2, 2).padding(2, 1, 1, 0));
   } else if (kind == ConvKind::kDepthwise) {
     const int32_t channels[] = {1, 3, 8, 15, 16, 17, 24, 33, 64};

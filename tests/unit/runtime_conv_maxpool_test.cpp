@@ -69,7 +69,8 @@ std::vector<ConvPoolCase> conv_pool_cases() {
   Rng rng(91);
   uint32_t seed = 5000;
   // the teacher's conv2 + pool1 and conv4 + pool2, a 2x2 pool of an odd map (the last row and column
-  // dropped, then kept by end padding as ceil_mode does), 3x3 / stride 2 and 2x2 / stride 1 windows
+  // dropped, then kept by end padding as ceil_mode does), 3x3 / stride 2 and 2x2 / stride 1 windows, and
+  // few-channel convs
   const struct {
     ConvTester conv;
     int32_t kernel, stride, pad, pad_end;
@@ -81,6 +82,9 @@ std::vector<ConvPoolCase> conv_pool_cases() {
       {ConvTester().batch(2).input(15, 13, 8).output_channels(16).kernel(3, 3).padding(1, 1, 1, 1), 3, 2, 1, 1},
       {ConvTester().input(9, 11, 12).output_channels(70).kernel(3, 3).stride(1, 2).padding(1, 1, 1, 1), 2, 1, 0, 0},
       {ConvTester().input(16, 16, 4).output_channels(8).kernel(5, 5).dilation(2, 2).padding(4, 4, 4, 4), 2, 2, 1, 1},
+      // one input channel (x86 VNNI row runs): a 5x5 first layer + 2x2 pool, a strided 2-channel one
+      {ConvTester().input(28, 28, 1).output_channels(20).kernel(5, 5).padding(2, 2, 2, 2), 2, 2, 0, 0},
+      {ConvTester().batch(2).input(13, 11, 2).output_channels(9).kernel(3, 3).stride(2, 2).padding(1, 1, 1, 1), 2, 2, 0, 1},
   };
   for (const auto& f : fixed) {
     ConvPoolCase c;
