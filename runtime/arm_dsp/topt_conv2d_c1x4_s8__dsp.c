@@ -181,13 +181,14 @@ static void gather_block(const topt_conv2d_params* p, const int8_t* input, int32
   }
 }
 
-/* Filter rows with a K4 stride: the filter itself when K % 4 == 0, else a zero-padded copy in `copy`. */
-static const int8_t* padded_filter(const int8_t* filter, int32_t channels, int32_t k, int32_t k4, int8_t* copy) {
+/* K % 4 != 0: the filter rows zero-padded to K4 into copy, and the K..K4 tail of the im2col row set to z_in
+ * once (gather_s8 writes only the first K bytes); both then widen or multiply to 0. */
+static void pad_rows(const int8_t* filter, int32_t channels, int32_t k, int32_t k4, int8_t* copy, int8_t* row,
+                     int8_t z_in) {
   int32_t c, i;
-  if (k == k4) return filter;
   for (c = 0; c < channels; ++c)
     for (i = 0; i < k4; ++i) copy[c * k4 + i] = i < k ? filter[c * k + i] : 0;
-  return copy;
+  for (i = k; i < k4; ++i) row[i] = z_in;
 }
 
 topt_status topt_conv2d_c1x4_s8__dsp(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter,
@@ -195,18 +196,22 @@ topt_status topt_conv2d_c1x4_s8__dsp(const topt_conv2d_params* p, const int8_t* 
   const topt_status st = topt_conv2d_params_check(p, TOPT_ACT_S8);
   const topt_channel_quant* q = &p->quant;
   const int32_t cout = p->win.output.c;
-  int32_t k4, pixels, px;
+  int32_t k, k4, pixels, px;
   topt_dsp_gemm_work work;
   int8_t* staging;
   const int8_t* weights;
   if (st != TOPT_OK) return st;
   if (!topt_conv2d_c1x4_s8__dsp_supports(p)) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL || scratch == NULL) return TOPT_ERR_NULL;
-  k4 = topt_dsp_c1x4_k4(p);
+  k = p->win.kernel_h * p->win.kernel_w * p->win.input.c;
+  k4 = (k + 3) & ~3;
   work = topt_dsp_gemm_setup(scratch, k4, cout, bias, q); /* its rows are the 4-pixel block */
   staging = (int8_t*)scratch + topt_dsp_gemm_bytes(k4, cout);
-  weights = padded_filter(filter, cout, p->win.kernel_h * p->win.kernel_w * p->win.input.c, k4, staging + k4);
-  for (px = p->win.kernel_h * p->win.kernel_w * p->win.input.c; px < k4; ++px) staging[px] = (int8_t)q->input_zero_point;
+  weights = filter;
+  if (k != k4) {
+    pad_rows(filter, cout, k, k4, staging + k4, staging, (int8_t)q->input_zero_point);
+    weights = staging + k4;
+  }
   pixels = p->win.output.n * p->win.output.h * p->win.output.w;
   for (px = 0; px < pixels; px += TOPT_DSP_ROWS) {
     const int32_t count = pixels - px < TOPT_DSP_ROWS ? pixels - px : TOPT_DSP_ROWS;

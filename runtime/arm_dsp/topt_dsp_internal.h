@@ -55,7 +55,8 @@ static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channe
   return 1;
 }
 
-/* K = KH * KW * C_in rounded up to a multiple of 4: topt_conv2d_c1x4_s8__dsp's padded row length. */
+/* K = KH * KW * C_in rounded up to a multiple of 4: topt_conv2d_c1x4_s8__dsp's padded row length (the
+ * kernel computes it inline). */
 static inline int32_t topt_dsp_c1x4_k4(const topt_conv2d_params* p) {
   return (p->win.kernel_h * p->win.kernel_w * p->win.input.c + 3) & ~3;
 }
