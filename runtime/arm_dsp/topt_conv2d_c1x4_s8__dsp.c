@@ -10,7 +10,8 @@
  * shows at K = 64-576. K is padded to K4 (a multiple of 4) with zero activations (and, when K % 4 != 0,
  * zero weights copied to scratch once per call), so there is no scalar tail. The gather writes the 4 pixels'
  * pair-ordered rows interleaved per group of 4 k (pixel 0's 2 words, pixel 1's, ...), so one pointer walks
- * all 4 rows. Companions in topt_dsp_shapes.c: topt_conv2d_c1x4_s8__dsp_supports(p), _scratch_bytes(p).
+ * all 4 rows. Companions in topt_dsp_shapes.c (compiled by the host too): topt_conv2d_c1x4_s8__dsp_supports(p)
+ * and topt_conv2d_c1x4_s8__dsp_scratch_bytes(p).
  */
 #if defined(__ARM_FEATURE_DSP)
 
