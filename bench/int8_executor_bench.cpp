@@ -9,8 +9,9 @@
 // The int8 model is MODEL.onnx when given (a QDQ model, e.g. from `tinyopt quantize`), otherwise the
 // teacher BN-folded and quantized with min/max scales on 64 Fashion-MNIST test images by the test-only
 // builder tests/unit/exec_integer_qdq_builder.cpp (compiled into this program; the product's PTQ is
-// src/passes/quantize/). The peers' int8 figures (onnxruntime, PyTorch) are not re-measured here: they are
-// the ones the issue reports for this machine, printed beside ours for the ratio (bench/peers runs them).
+// src/passes/quantize/). The int8 peers (onnxruntime, PyTorch) are not run here: bench_int8 in run.sh times
+// them in the same rounds as this program's `time` mode and writes the ratios to
+// bench/results/int8_latency.json.
 // Not a test: it checks nothing beyond "the two executors agree on most top-1 classes".
 #include <cstdio>
 #include <cmath>
@@ -33,10 +34,6 @@ using nlohmann::json;
 using tinyopt::Tensor;
 
 namespace {
-
-// Issue 5's figures for the int8 teacher on this machine (onnxruntime 1.20.1, PyTorch 1.13 onednn).
-constexpr double kOrtLatencyMs = 0.130, kTorchLatencyMs = 0.155;
-constexpr double kOrtThroughput = 15100, kTorchThroughput = 21200;
 
 Tensor batch_of(const Tensor& images, int64_t batch) {
   tinyopt::Shape s = images.shape();
@@ -171,18 +168,16 @@ int main(int argc, char** argv) {
                 {"top1_agreement_int8_vs_fp32", {{"same", agree}, {"of", 256}}},
                 {"ours_int8", ours_int8},
                 {"ours_fp32", ours_fp32},
-                {"peers_int8_reported", {{"onnxruntime", {{"latency_ms", kOrtLatencyMs}, {"throughput_ips", kOrtThroughput}}},
-                                         {"torch", {{"latency_ms", kTorchLatencyMs}, {"throughput_ips", kTorchThroughput}}}}},
-                {"speedup_latency", {{"vs_onnxruntime", kOrtLatencyMs / lat}, {"vs_torch", kTorchLatencyMs / lat},
-                                     {"vs_our_fp32", ours_fp32["latency_ms"].get<double>() / lat}}},
-                {"speedup_throughput", {{"vs_onnxruntime", ips / kOrtThroughput}, {"vs_torch", ips / kTorchThroughput},
-                                        {"vs_our_fp32", ips / ours_fp32["throughput_ips"].get<double>()}}},
+                {"speedup_latency", {{"vs_our_fp32", ours_fp32["latency_ms"].get<double>() / lat}}},
+                {"speedup_throughput", {{"vs_our_fp32", ips / ours_fp32["throughput_ips"].get<double>()}}},
+                {"peers", "measured in the same run by bench_int8 (bench/results/int8_latency.json)"},
                 {"quick", quick}};
     std::printf("fmnist-cnn int8 (top-1 same as fp32 on %lld/256 images)\n", static_cast<long long>(agree));
-    std::printf("  batch-1 latency, 1 thread:  int8 %.4f ms   fp32 %.4f ms   (onnxruntime int8 %.3f, torch int8 %.3f)\n",
-                lat, ours_fp32["latency_ms"].get<double>(), kOrtLatencyMs, kTorchLatencyMs);
-    std::printf("  batch-256 throughput, 2 threads: int8 %.0f img/s   fp32 %.0f img/s   (onnxruntime %.0f, torch %.0f)\n",
-                ips, ours_fp32["throughput_ips"].get<double>(), kOrtThroughput, kTorchThroughput);
+    std::printf("  batch-1 latency, 1 thread:  int8 %.4f ms   fp32 %.4f ms\n", lat, ours_fp32["latency_ms"].get<double>());
+    std::printf("  batch-256 throughput, 2 threads: int8 %.0f img/s   fp32 %.0f img/s\n", ips,
+                ours_fp32["throughput_ips"].get<double>());
+    std::printf("  int8 peers (onnxruntime, PyTorch): measured in the same run by bench_int8, "
+                "bench/results/int8_latency.json\n");
     if (!json_path.empty()) tb::write_json(json_path, out);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "int8_executor_bench: %s\n", e.what());

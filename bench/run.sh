@@ -129,7 +129,7 @@ bench_train_throughput() {
   echo "wrote $results/train_throughput.json"
 }
 
-# --- integer executor: the int8 teacher vs our float executor (peers' int8 figures as reported) -----------
+# --- integer executor: the int8 teacher vs our float executor (int8 peers: bench_int8, same rounds) -------
 bench_int8_executor() {
   echo "== integer executor (int8 fmnist-cnn) vs float executor"
   need_binary int8_executor_bench

@@ -132,6 +132,15 @@ typedef struct {
   int32_t act_min, act_max;
 } topt_pool2d_params;
 
+/* conv2d followed by max pooling of its output (conv2d_maxpool_s8): pool.win.input is conv.win.output.
+ * The result is the bytes the conv and the max pool give run one after the other (the conv writes int8 at
+ * its quantization, the pool keeps it and clamps to pool.act_min / act_max): requantization is monotonic
+ * in the accumulator, so a variant may pool the int32 sums and requantize once (docs/numerics.md 5). */
+typedef struct {
+  topt_conv2d_params conv;
+  topt_pool2d_params pool;
+} topt_conv2d_maxpool_params;
+
 /* global average pool: (N, H, W, C) -> (N, 1, 1, C); requant = qm(s_in / (s_out * H * W)). */
 typedef struct {
   topt_dims input;
@@ -241,6 +250,10 @@ typedef topt_status topt_dense_s16_fn(const topt_dense_params* p, const int16_t*
                                       const int64_t* bias, int16_t* output, void* scratch);
 typedef topt_status topt_add_s8_fn(const topt_add_params* p, const int8_t* input1, const int8_t* input2, int8_t* output,
                                    void* scratch);
+/* conv2d_maxpool_s8: conv2d_s8's operands, output the pooled (N, PH, PW, C_out) int8. */
+typedef topt_status topt_conv2d_maxpool_s8_fn(const topt_conv2d_maxpool_params* p, const int8_t* input,
+                                              const int8_t* filter, const int32_t* bias, int8_t* output,
+                                              void* scratch);
 typedef topt_status topt_maxpool2d_s8_fn(const topt_pool2d_params* p, const int8_t* input, int8_t* output,
                                          void* scratch);
 typedef topt_status topt_avgpool2d_s8_fn(const topt_pool2d_params* p, const int8_t* input, int8_t* output,
@@ -319,6 +332,7 @@ topt_status topt_conv2d_params_check(const topt_conv2d_params* p, topt_act_type 
 topt_status topt_dwconv2d_params_check(const topt_dwconv2d_params* p);
 topt_status topt_dense_params_check(const topt_dense_params* p, topt_act_type act);
 topt_status topt_pool2d_params_check(const topt_pool2d_params* p);
+topt_status topt_conv2d_maxpool_params_check(const topt_conv2d_maxpool_params* p);
 topt_status topt_quantize_params_check(const topt_quantize_params* p);
 /* int16 activations: the same checks with the int16 range, zero point 0 and int16 accumulation bounds. */
 topt_status topt_dwconv2d_s16_params_check(const topt_dwconv2d_params* p);

@@ -120,6 +120,21 @@ topt_status topt_pool2d_params_check(const topt_pool2d_params* p) { return pool2
 
 topt_status topt_pool2d_s16_params_check(const topt_pool2d_params* p) { return pool2d_check(p, TOPT_ACT_S16); }
 
+/* Both halves valid and the pool reading exactly the conv's output. */
+topt_status topt_conv2d_maxpool_params_check(const topt_conv2d_maxpool_params* p) {
+  topt_status st;
+  const topt_dims *a, *b;
+  if (p == NULL) return TOPT_ERR_NULL;
+  st = topt_conv2d_params_check(&p->conv, TOPT_ACT_S8);
+  if (st != TOPT_OK) return st;
+  st = pool2d_check(&p->pool, TOPT_ACT_S8);
+  if (st != TOPT_OK) return st;
+  a = &p->conv.win.output;
+  b = &p->pool.win.input;
+  if (a->n != b->n || a->h != b->h || a->w != b->w || a->c != b->c) return TOPT_ERR_SHAPE;
+  return TOPT_OK;
+}
+
 static int zero_point_ok(int32_t zero_point, topt_act_type act) {
   return act == TOPT_ACT_S8 ? (zero_point >= -128 && zero_point <= 127) : zero_point == 0;
 }

@@ -66,6 +66,12 @@ std::string initializer(CWriter&, const IntegerStep&, const topt_add_params& p, 
 std::string initializer(CWriter&, const IntegerStep&, const topt_pool2d_params& p, const std::string&, int64_t&) {
   return fmt::format("{{.win = {}, .act_min = {}, .act_max = {}}}", window(p.win), c_int(p.act_min), c_int(p.act_max));
 }
+std::string initializer(CWriter& w, const IntegerStep& step, const topt_conv2d_maxpool_params& p,
+                        const std::string& prefix, int64_t& bytes) {
+  int64_t none = 0;
+  return fmt::format("{{.conv = {}, .pool = {}}}", initializer(w, step, p.conv, prefix, bytes),
+                     initializer(w, step, p.pool, prefix, none));
+}
 std::string initializer(CWriter&, const IntegerStep&, const topt_global_pool_params& p, const std::string&, int64_t&) {
   return fmt::format(
       "{{.input = {}, .input_zero_point = {}, .output_zero_point = {}, .requant = {}, .act_min = {}, .act_max = {}}}",
@@ -133,6 +139,7 @@ constexpr const char* params_type_name() {
   if constexpr (std::is_same_v<P, topt_softmax_params>) return "topt_softmax_params";
   if constexpr (std::is_same_v<P, topt_quantize_params>) return "topt_quantize_params";
   if constexpr (std::is_same_v<P, topt_requantize_params>) return "topt_requantize_params";
+  if constexpr (std::is_same_v<P, topt_conv2d_maxpool_params>) return "topt_conv2d_maxpool_params";
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ struct IntegerExecutor::Impl {
 
 IntegerExecutor::IntegerExecutor(const Graph& graph, IntegerExecOptions opts) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
-  m.prog = lower_qdq_graph(graph);
+  m.prog = opts.fuse_conv_maxpool ? fuse_conv_maxpool(lower_qdq_graph(graph)) : lower_qdq_graph(graph);
   for (const std::string& in : graph.inputs) {
     m.input_names.push_back(in);
     m.input_shapes.push_back(graph.value(in).shape);

@@ -21,6 +21,7 @@ namespace tinyopt {
 
 struct IntegerExecOptions {
   int threads = 1;  // OpenMP threads over the samples of a batch; 0 = OpenMP default
+  bool fuse_conv_maxpool = true;  // run a conv and the max pool reading it as one step (fuse_conv_maxpool)
 };
 
 class IntegerExecutor {

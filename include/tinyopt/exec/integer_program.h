@@ -60,7 +60,8 @@ struct IntTensor {
 using StepParams =
     std::variant<topt_conv2d_params, topt_dwconv2d_params, topt_dense_params, topt_add_params, topt_pool2d_params,
                  topt_global_pool_params, topt_concat_params, topt_pad_params, topt_clamp_params,
-                 topt_hardswish_params, topt_softmax_params, topt_quantize_params, topt_requantize_params>;
+                 topt_hardswish_params, topt_softmax_params, topt_quantize_params, topt_requantize_params,
+                 topt_conv2d_maxpool_params>;
 
 struct IntegerStep {
   topt_family family = TOPT_FAMILY_conv2d_s8;
@@ -93,6 +94,16 @@ struct IntegerProgram {
 // Lowers a QDQ graph (HELPERS.md "Quantized models in the IR"). Throws Error(kBadInput) naming the node
 // when a node has no integer kernel or a QDQ pattern cannot be lowered (and why).
 IntegerProgram lower_qdq_graph(const Graph& graph);
+
+// The program with each int8 conv step whose output only an int8 max pool step reads (no other step, not a
+// graph output) and whose pool windows do not overlap vertically (stride_h >= kernel_h: no conv row would
+// be computed twice) replaced by one conv2d_maxpool_s8 step at the conv's place, writing the pool's
+// output, when a variant other than the family reference takes it (the x86 VNNI one): the same bytes
+// without the conv output's round trip through memory and with a quarter of the output stage for a 2x2
+// pool. The conv's output tensor
+// stays in the program, unused. The integer executor applies it; the planner and code generator take
+// lower_qdq_graph()'s program as it is.
+IntegerProgram fuse_conv_maxpool(IntegerProgram program);
 
 // True when the graph contains QuantizeLinear or DequantizeLinear nodes.
 bool is_quantized(const Graph& graph);

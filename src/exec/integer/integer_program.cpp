@@ -25,6 +25,9 @@ StepParams bind_step_params(const IntegerStep& step) {
                       std::is_same_v<P, topt_dense_params>) {
           params.quant.multiplier = step.multiplier.data();
           params.quant.shift = step.shift.data();
+        } else if constexpr (std::is_same_v<P, topt_conv2d_maxpool_params>) {
+          params.conv.quant.multiplier = step.multiplier.data();
+          params.conv.quant.shift = step.shift.data();
         } else if constexpr (std::is_same_v<P, topt_concat_params>) {
           params.axis_sizes = step.axis_sizes.data();
           params.input_zero_points = step.input_zero_points.data();

@@ -56,6 +56,8 @@ topt_status call_kernel(topt_family family, topt_any_fn run, const StepParams& p
               in<int64_t>(inputs, n, 2), static_cast<int16_t*>(output))
     TOPT_CALL(add_s8, topt_add_params, in<int8_t>(inputs, n, 0), in<int8_t>(inputs, n, 1),
               static_cast<int8_t*>(output))
+    TOPT_CALL(conv2d_maxpool_s8, topt_conv2d_maxpool_params, in<int8_t>(inputs, n, 0), in<int8_t>(inputs, n, 1),
+              in<int32_t>(inputs, n, 2), static_cast<int8_t*>(output))
     TOPT_CALL(maxpool2d_s8, topt_pool2d_params, in<int8_t>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(avgpool2d_s8, topt_pool2d_params, in<int8_t>(inputs, n, 0), static_cast<int8_t*>(output))
     TOPT_CALL(global_avgpool2d_s8, topt_global_pool_params, in<int8_t>(inputs, n, 0),
