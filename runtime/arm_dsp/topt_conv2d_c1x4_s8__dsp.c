@@ -60,7 +60,7 @@ static inline __attribute__((always_inline)) const int8_t* dot_1x4(const uint32_
   return w;
 }
 
-/* One output of store_4: requantize(v) for a channel with right > 0 (topt_dsp_output.c's plain path; v holds
+/* One output of store_2: requantize(v) for a channel with right > 0 (topt_dsp_output.c's plain path; v holds
  * the bias already) is the high word of v * M + round[v < 0] shifted right by right - 1; + z_out, SSAT to
  * int8, store. %[o] + ADDR is where. 8 instructions. */
 #define C1X4_OUTPUT(V, ADDR)                 \
