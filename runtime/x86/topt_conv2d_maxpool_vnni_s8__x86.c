@@ -71,6 +71,17 @@ TOPT_VNNI static void window_max(const topt_window2d* pw, const int32_t* rows, s
   const int32_t lo = x0 < 0 ? 0 : x0, hi = x0 + pw->kernel_w < pw->input.w ? x0 + pw->kernel_w : pw->input.w;
   __m512i m0 = _mm512_set1_epi32(INT32_MIN), m1 = m0;
   int32_t r, x;
+  if (nrows == 2 && hi - lo == 2) { /* a whole 2x2 window (a 2x2 / stride 2 pool): the 4 taps, no loop */
+    const int32_t* a = rows + (size_t)lo * 32;
+    const int32_t* b = a + row_ints;
+    for (x = 0; x < 32; x += 16)
+      _mm512_store_si512((void*)(dst + x),
+                         _mm512_max_epi32(_mm512_max_epi32(_mm512_load_si512((const void*)(a + x)),
+                                                           _mm512_load_si512((const void*)(a + 32 + x))),
+                                          _mm512_max_epi32(_mm512_load_si512((const void*)(b + x)),
+                                                           _mm512_load_si512((const void*)(b + 32 + x)))));
+    return;
+  }
   for (r = 0; r < nrows; ++r) {
     const int32_t* src = rows + (size_t)r * row_ints;
     for (x = lo; x < hi; ++x) {

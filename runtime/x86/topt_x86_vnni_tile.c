@@ -41,7 +41,9 @@ __attribute__((noinline)) static void store_rows(const vnni_pack* pk, const topt
  * floor((a + k 2^31) / 2^(31 + r)) for an integer k, the two steps are one 64-bit add and one arithmetic
  * shift: (acc * M + add) >> (31 + r), add = 2^30 + 2^(30 + r), minus 2^31 when acc * M < -2^30 (r = 0:
  * add = 2^30, nothing subtracted). |acc * M| < 2^62 and add < 2^62, so nothing overflows; the result is the
- * int32 requantized value in the low half of each 64-bit lane. */
+ * int32 requantized value in the low half of each 64-bit lane. When the clamp's lower bound act_min - zp is
+ * >= 0 (a fused ReLU) the subtraction can be left out: for x < 0 both the exact result and the one without
+ * it are <= 0 (the numerator stays below 2^(30 + r)), and the clamp raises both to the same bound. */
 typedef struct {
   __m512i multiplier, shift, add, adjust; /* per 64-bit lane: M, 31 + r, add, 2^31 or 0 */
 } requant_half;
@@ -60,11 +62,14 @@ TOPT_VNNI static inline requant_half requant_half_of(__m512i multiplier, __m512i
   return h;
 }
 
-/* The requantized values of the low halves of acc's 64-bit lanes (sign-extended products by vpmuldq). */
-TOPT_VNNI static inline __m512i requantize_half(__m512i acc, requant_half h) {
+/* The requantized values of the low halves of acc's 64-bit lanes (sign-extended products by vpmuldq);
+ * clamped_below: the caller clamps to a lower bound >= 0, so negative results need not be exact (above). */
+TOPT_VNNI static inline __m512i requantize_half(__m512i acc, requant_half h, int clamped_below) {
   const __m512i product = _mm512_mul_epi32(acc, h.multiplier);
-  const __mmask8 negative = _mm512_cmplt_epi64_mask(product, _mm512_set1_epi64(-((int64_t)1 << 30)));
   const __m512i t = _mm512_add_epi64(product, h.add);
+  __mmask8 negative;
+  if (clamped_below) return _mm512_srav_epi64(t, h.shift);
+  negative = _mm512_cmplt_epi64_mask(product, _mm512_set1_epi64(-((int64_t)1 << 30)));
   return _mm512_srav_epi64(_mm512_mask_sub_epi64(t, negative, t, h.adjust), h.shift);
 }
 
@@ -72,38 +77,62 @@ TOPT_VNNI static inline __m512i requantize_half(__m512i acc, requant_half h) {
  * requantize (above), clamp to [act_min - zp, act_max - zp], add zp, narrow to int8 in lane order.
  * Written with AVX-512 intrinsics only (see store_rows). */
 TOPT_VNNI static inline __m128i output_s8x16(__m512i acc, requant_half even, requant_half odd, __m512i lo, __m512i hi,
-                                             __m512i zp) {
+                                             __m512i zp, int clamped_below) {
   /* lane 2j from the even result's dword 2j, lane 2j + 1 from the odd result's dword 2j */
   const __m512i interleave = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
-  const __m512i v = _mm512_permutex2var_epi32(requantize_half(acc, even), interleave,
-                                              requantize_half(_mm512_srli_epi64(acc, 32), odd));
+  const __m512i v = _mm512_permutex2var_epi32(requantize_half(acc, even, clamped_below), interleave,
+                                              requantize_half(_mm512_srli_epi64(acc, 32), odd, clamped_below));
   return _mm512_cvtsepi32_epi8(_mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi), zp));
 }
 
-/* store_rows for tiles whose channels all have shift <= 0: 16 channels per step. */
-TOPT_VNNI static void store_rows_right(const vnni_pack* pk, const topt_channel_quant* q, const int32_t* sums,
-                                       int32_t nrows, int32_t c, int8_t* out, int32_t out_stride) {
+/* The per-channel constants of the 16 channels from `base` (pk->channels - base > 0 of them valid). */
+typedef struct {
+  __m512i constant;
+  requant_half even, odd;
+  __mmask16 valid; /* the channels to store */
+} channels16;
+
+TOPT_VNNI static inline channels16 channels16_of(const vnni_pack* pk, int32_t base) {
+  const int32_t n = pk->channels - base;
+  const __m512i multiplier = _mm512_load_si512((const void*)(pk->multiplier + base));
+  const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void*)(pk->shift + base)));
+  channels16 g;
+  g.constant = _mm512_load_si512((const void*)(pk->constant + base));
+  g.even = requant_half_of(multiplier, right, 0);
+  g.odd = requant_half_of(multiplier, right, 1);
+  g.valid = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+  return g;
+}
+
+/* store_rows for tiles whose channels all have shift <= 0: both blocks of 16 channels of a row per step
+ * (two independent chains for the out-of-order core), the last block's missing channels masked off.
+ * clamped_below: act_min - zp >= 0 (a constant at each call, so each case compiles to its own loop). */
+TOPT_VNNI static inline __attribute__((always_inline)) void store_rows_right_as(
+    const vnni_pack* pk, const topt_channel_quant* q, const int32_t* sums, int32_t nrows, int32_t c, int8_t* out,
+    int32_t out_stride, int clamped_below) {
   const __m512i lo = _mm512_set1_epi32(q->act_min - q->output_zero_point);
   const __m512i hi = _mm512_set1_epi32(q->act_max - q->output_zero_point);
   const __m512i zp = _mm512_set1_epi32(q->output_zero_point);
-  int32_t i, g;
-  for (g = 0; g < 2; ++g) {
-    const int32_t base = c + 16 * g, n = pk->channels - base;
-    const __m512i constant = _mm512_load_si512((const void*)(pk->constant + base));
-    const __m512i multiplier = _mm512_load_si512((const void*)(pk->multiplier + base));
-    const __m512i right = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void*)(pk->shift + base)));
-    const requant_half even = requant_half_of(multiplier, right, 0), odd = requant_half_of(multiplier, right, 1);
-    if (n <= 0) break;
-    for (i = 0; i < nrows; ++i) {
-      const __m512i acc = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32 + 16 * g)), constant);
-      const __m128i bytes = output_s8x16(acc, even, odd, lo, hi, zp);
-      int8_t* dst = out + (size_t)i * (size_t)out_stride + base;
-      if (n >= 16)
-        _mm_storeu_si128((__m128i*)dst, bytes);
-      else
-        _mm_mask_storeu_epi8(dst, (__mmask16)((1u << n) - 1u), bytes);
+  const int two = pk->channels - c > 16;
+  const channels16 g0 = channels16_of(pk, c), g1 = two ? channels16_of(pk, c + 16) : g0;
+  int32_t i;
+  for (i = 0; i < nrows; ++i) {
+    int8_t* dst = out + (size_t)i * (size_t)out_stride + c;
+    const __m512i acc0 = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32)), g0.constant);
+    _mm_mask_storeu_epi8(dst, g0.valid, output_s8x16(acc0, g0.even, g0.odd, lo, hi, zp, clamped_below));
+    if (two) {
+      const __m512i acc1 = _mm512_add_epi32(_mm512_load_si512((const void*)(sums + i * 32 + 16)), g1.constant);
+      _mm_mask_storeu_epi8(dst + 16, g1.valid, output_s8x16(acc1, g1.even, g1.odd, lo, hi, zp, clamped_below));
     }
   }
+}
+
+TOPT_VNNI static void store_rows_right(const vnni_pack* pk, const topt_channel_quant* q, const int32_t* sums,
+                                       int32_t nrows, int32_t c, int8_t* out, int32_t out_stride) {
+  if (q->act_min - q->output_zero_point >= 0)
+    store_rows_right_as(pk, q, sums, nrows, c, out, out_stride, 1);
+  else
+    store_rows_right_as(pk, q, sums, nrows, c, out, out_stride, 0);
 }
 
 static inline int32_t load_quad(const uint8_t* p) {
