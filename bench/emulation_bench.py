@@ -33,21 +33,25 @@ def run(cmd):
     return r.stdout
 
 
-def layer_class(layer):
+def layer_class(layer, ref_kernel=None):
+    """ref_kernel: the reference kernel of the same step, whose name tells a pointwise layer (conv2d_1x1)
+    apart; the optimized Cortex-M conv kernel (topt_conv2d_c1x4_s8__dsp) takes both classes."""
     if layer["macs"] == 0:
         return None
     if layer["family"].startswith("dwconv"):
         return "depthwise"
     if layer["family"].startswith("dense"):
         return "fc"
-    return "pointwise" if "conv2d_1x1" in layer["kernel"] else "conv"
+    return "pointwise" if "conv2d_1x1" in (ref_kernel or layer["kernel"]) else "conv"
 
 
-def by_class(layers, reference):
+def by_class(layers, reference, classify=None):
+    """classify: a --reference-kernels run of the same model (steps match across targets)."""
     ref = {l["step"]: l for l in reference["layers"]} if reference else {}
+    kinds = {l["step"]: l["kernel"] for l in classify["layers"]} if classify else {}
     rows, sums = [], {}
     for l in layers:
-        cls = layer_class(l)
+        cls = layer_class(l, kinds.get(l["step"]))
         if cls is None:
             continue
         row = {"step": l["step"], "nodes": l["nodes"], "class": cls, "kernel": l["kernel"], "macs": l["macs"],
@@ -104,7 +108,7 @@ def main():
              "--limit", "8", "-o", q])
         models.append((name, "int8 (random weights)", q, [], a.samples))
 
-    runs = []
+    runs, ref_runs = [], {}  # ref_runs: the Cortex-M4 reference-kernel run per model, classifying every target's layers
     for name, quant, path, data, samples in models:
         for platform in a.platforms.split(","):
             print(f"-- {name} {quant} on {platform}: {samples} samples", file=sys.stderr, flush=True)
@@ -115,7 +119,9 @@ def main():
                 ref = json.loads(run([tinyopt, "emulate", path, "--target", platform, *data, "--samples",
                                       str(a.reference_samples), "--reference-kernels", "--json"]))
             est = json.loads(run([tinyopt, "estimate", path, "--target", platform, "--json"]))
-            layers, summary = by_class(best["layers"], ref)
+            if ref:
+                ref_runs[(name, quant)] = ref
+            layers, summary = by_class(best["layers"], ref, ref_runs.get((name, quant)))
             identical = sum(best["identical"])
             r = {"model": name, "quantization": quant, "platform": platform,
                  "data": "fashion-mnist test" if data else "seeded random inputs in [0, 1)",

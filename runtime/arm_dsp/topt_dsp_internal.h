@@ -55,21 +55,17 @@ static inline int topt_dsp_all_plain(const topt_channel_quant* q, int32_t channe
   return 1;
 }
 
-/* Longest filter row (K = KH * KW * C_in) topt_conv2d_shortk_s8__dsp takes: below it the per-output costs
- * (requantize from registers, no tile) beat the matrix product's (docs/kernels.md). 32, not higher: ds-cnn's
- * conv1 (K = 40) would gain too, but the kernel's code would push ds-cnn past its 8 KiB runtime budget. */
-#define TOPT_DSP_SHORTK_MAX 32
-
-/* K rounded up to a multiple of 4: the short-K kernel's padded row length. */
-static inline int32_t topt_dsp_shortk_k4(const topt_conv2d_params* p) {
+/* K = KH * KW * C_in rounded up to a multiple of 4: topt_conv2d_c1x4_s8__dsp's padded row length (the
+ * kernel computes it inline). */
+static inline int32_t topt_dsp_c1x4_k4(const topt_conv2d_params* p) {
   return (p->win.kernel_h * p->win.kernel_w * p->win.input.c + 3) & ~3;
 }
 
-/* Scratch of the short-K kernel: the matrix product's working memory for K4-element rows (channel
+/* Scratch of topt_conv2d_c1x4_s8__dsp: the matrix product's working memory for K4-element rows (channel
  * parameters; its rows are the interleaved int16 block of TOPT_DSP_ROWS pixels), one int8 im2col row of K4,
  * and when K % 4 != 0 the zero-padded (C_out, K4) filter copy. */
-static inline size_t topt_dsp_shortk_bytes(const topt_conv2d_params* p) {
-  const size_t k4 = (size_t)topt_dsp_shortk_k4(p), channels = (size_t)p->win.output.c;
+static inline size_t topt_dsp_c1x4_bytes(const topt_conv2d_params* p) {
+  const size_t k4 = (size_t)topt_dsp_c1x4_k4(p), channels = (size_t)p->win.output.c;
   const int padded = (p->win.kernel_h * p->win.kernel_w * p->win.input.c) % 4 != 0;
   return topt_dsp_gemm_bytes((int32_t)k4, p->win.output.c) + k4 + (padded ? channels * k4 : 0u);
 }

@@ -8,17 +8,27 @@
 #include "tinyopt_rt.h"
 #include "topt_dsp_internal.h"
 
+/* Size over speed: each predicate runs once per kernel call (docs/emulation.md: ds-cnn's 8 KiB budget). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("Os")
+#endif
+
 static int32_t conv_k(const topt_conv2d_params* p) { return p->win.kernel_h * p->win.kernel_w * p->win.input.c; }
 
-/* short rows whose channels all shift right (the kernel requantizes only that way) */
-int topt_conv2d_shortk_s8__dsp_supports(const topt_conv2d_params* p) {
-  return topt_conv2d_params_check(p, TOPT_ACT_S8) == TOPT_OK && conv_k(p) <= TOPT_DSP_SHORTK_MAX &&
-         topt_dsp_all_plain(&p->quant, p->win.output.c);
+/* every conv whose channels all shift right (the kernel requantizes only that way; real layers do), unless a
+ * last partial block of pixels would waste more than 1/10 of the work (the 3x3 and 1x1 maps at the end of
+ * MobileNet: the matrix-product kernels handle 1-3 leftover pixels without computing 4) */
+int topt_conv2d_c1x4_s8__dsp_supports(const topt_conv2d_params* p) {
+  int32_t pixels, waste;
+  if (topt_conv2d_params_check(p, TOPT_ACT_S8) != TOPT_OK || !topt_dsp_all_plain(&p->quant, p->win.output.c)) return 0;
+  pixels = p->win.output.n * p->win.output.h * p->win.output.w;
+  waste = (-pixels) & (TOPT_DSP_ROWS - 1); /* TOPT_DSP_ROWS is 4 */
+  return waste * 10 <= pixels + waste;
 }
 
-size_t topt_conv2d_shortk_s8__dsp_scratch_bytes(const topt_conv2d_params* p) {
-  if (!topt_conv2d_shortk_s8__dsp_supports(p)) return 0;
-  return topt_dsp_shortk_bytes(p);
+size_t topt_conv2d_c1x4_s8__dsp_scratch_bytes(const topt_conv2d_params* p) {
+  if (!topt_conv2d_c1x4_s8__dsp_supports(p)) return 0;
+  return topt_dsp_c1x4_bytes(p);
 }
 
 int topt_conv2d_1x1_s8__dsp_supports(const topt_conv2d_params* p) {

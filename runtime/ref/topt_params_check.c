@@ -7,6 +7,12 @@
  */
 #include "tinyopt_rt.h"
 
+/* Size over speed here: the checks run once per kernel call, and every model links them (ds-cnn's runtime
+ * must fit 8 KiB of flash, docs/emulation.md). gcc only; other compilers keep the build's level. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("Os")
+#endif
+
 #define TOPT_MAX_K_S8 32896        /* K * 255 * 128 < 2^30: int32 accumulators cannot overflow */
 #define TOPT_MAX_K_S16 16777216    /* K * 32768 * 128 < 2^46 */
 #define TOPT_MAX_EXTENT 1073741824 /* bound on window index arithmetic: fits int32 with room */

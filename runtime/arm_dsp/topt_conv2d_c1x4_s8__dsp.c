@@ -1,23 +1,27 @@
-/* topt_conv2d_shortk_s8__dsp.c: Cortex-M DSP (SMLAD) int8 2-D convolution for short filter rows
- * (K = KH * KW * C_in <= TOPT_DSP_SHORTK_MAX) whose channels all shift right (topt_dsp_all_plain), any stride,
- * padding and dilation; bit-exact to topt_conv2d_s8__ref.
+/* topt_conv2d_c1x4_s8__dsp.c: Cortex-M DSP (SMLAD) int8 2-D convolution, pointwise included, for layers whose
+ * channels all shift right (topt_dsp_all_plain: real layers do), any stride, padding and dilation; bit-exact
+ * to topt_conv2d_s8__ref. The first conv row for such layers (tinyopt_rt_kernels.inc); the matrix-product
+ * kernels (topt_conv2d_1x1_s8__dsp, topt_conv2d_s8__dsp) take the rest.
  *
- * Why its own kernel: with a short K the matrix product's per-block costs (accumulator tile store and
- * reload, the out-of-line output stage, a k % 4 scalar tail) outweigh its SMLAD loop. Here one output
- * channel x TOPT_DSP_ROWS pixels run per step: the 4 accumulators start at the bias, stay in registers
- * through the SMLAD loop and are requantized straight out of them with the channel's constants hoisted. K is
- * padded to K4 (a multiple of 4) with zero activations (and, when K % 4 != 0, zero weights copied to
- * scratch once per call), so there is no scalar tail. The gather writes the 4 pixels' pair-ordered rows
- * interleaved per group of 4 k (pixel 0's 2 words, pixel 1's, ...), so one pointer walks all 4 rows.
- * Companions in topt_dsp_shapes.c: topt_conv2d_shortk_s8__dsp_supports(p), _scratch_bytes(p).
+ * One output channel x TOPT_DSP_ROWS (4) pixels per step: the 4 accumulators start at the bias, stay in
+ * registers through the SMLAD loop (17 instructions per 16 MACs) and are requantized straight out of them
+ * with the channel's constants (8 instructions per output), where the matrix product stores an int32 tile and
+ * requantizes it in a second pass (~20 per output): that per-output cost decides short-K layers and still
+ * shows at K = 64-576. K is padded to K4 (a multiple of 4) with zero activations (and, when K % 4 != 0,
+ * zero weights copied to scratch once per call), so there is no scalar tail. The gather writes the 4 pixels'
+ * pair-ordered rows interleaved per group of 4 k (pixel 0's 2 words, pixel 1's, ...), so one pointer walks
+ * all 4 rows. Companions in topt_dsp_shapes.c (compiled by the host too): topt_conv2d_c1x4_s8__dsp_supports(p)
+ * and topt_conv2d_c1x4_s8__dsp_scratch_bytes(p).
  */
 #if defined(__ARM_FEATURE_DSP)
 
-#include "tinyopt_rt_window.h"
 #include "topt_dsp_internal.h"
 
+/* dot_1x4 and the 4-output store are written for 4 pixels */
+typedef char topt_c1x4_needs_4_rows[TOPT_DSP_ROWS == 4 ? 1 : -1];
+
 /* Words between one group of 4 k and the next in the interleaved block (2 per pixel). */
-#define SHORTK_GROUP_WORDS (2 * TOPT_DSP_ROWS)
+#define C1X4_GROUP_WORDS (2 * TOPT_DSP_ROWS)
 
 /* acc[r] += pixel r's row . w over `groups` groups of 4 k (the hot loop: 17 instructions per 16 MACs);
  * returns w advanced past them (the next channel's row). */
@@ -56,10 +60,10 @@ static inline __attribute__((always_inline)) const int8_t* dot_1x4(const uint32_
   return w;
 }
 
-/* One output of store_4: requantize(v) for a channel with right > 0 (topt_dsp_output.c's plain path; v holds
+/* One output of store_2: requantize(v) for a channel with right > 0 (topt_dsp_output.c's plain path; v holds
  * the bias already) is the high word of v * M + round[v < 0] shifted right by right - 1; + z_out, SSAT to
  * int8, store. %[o] + ADDR is where. 8 instructions. */
-#define SHORTK_OUTPUT(V, ADDR)                 \
+#define C1X4_OUTPUT(V, ADDR)                 \
   "lsr    %[t], " V ", #31\n\t"                \
   "add    %[t], %[r], %[t], lsl #3\n\t"        \
   "ldrd   %[lo], %[y], [%[t]]\n\t"             \
@@ -77,8 +81,8 @@ static inline __attribute__((always_inline)) int8_t* store_2(int32_t sa, int32_t
   uint32_t lo, t;
   int32_t y;
   __asm__ volatile(
-      SHORTK_OUTPUT("%[sa]", "")
-      SHORTK_OUTPUT("%[sb]", ", %[cout]")
+      C1X4_OUTPUT("%[sa]", "")
+      C1X4_OUTPUT("%[sb]", ", %[cout]")
       "add    %[o], %[o], %[cout], lsl #1\n\t"
       : [lo] "=&r"(lo), [y] "=&r"(y), [t] "=&r"(t), [o] "+r"(out)
       : [sa] "r"(sa), [sb] "r"(sb), [m] "r"(m), [rs] "r"(rs), [r] "r"(ch->round), [zp] "r"(zp), [cout] "r"(cout)
@@ -128,20 +132,32 @@ static inline void copy_s8(int8_t* d, const int8_t* s, int32_t n) {
   for (; i < n; ++i) d[i] = s[i];
 }
 
-/* The K int8 window of output pixel (b, oy, ox) into row (padded taps = z_in, which widens to 0). A window
- * wholly inside the input with dilation_w 1 is KH runs of KW * C_in contiguous bytes. */
+/* d[0..n) = v. */
+static inline void fill_s8(int8_t* d, int8_t v, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; ++i) d[i] = v;
+}
+
+/* The K int8 window of output pixel (b, oy, ox) into row, kernel row by kernel row, in segments: a row wholly
+ * inside the input with dilation_w 1 is one run of KW * C_in contiguous bytes, a row in the top or bottom
+ * padding one fill of z_in (which widens to 0), any other row tap by tap. (A separate whole-window path would
+ * be ~10% faster on C_in = 3 layers but costs the 180 bytes ds-cnn's 8 KiB runtime budget does not have.) */
 static void gather_s8(const topt_window2d* w, const int8_t* input, int32_t b, int32_t oy, int32_t ox, int8_t pad,
                       int8_t* row) {
-  const int32_t run = w->kernel_w * w->input.c;
-  const int32_t iy = oy * w->stride_h - w->pad_top, ix = ox * w->stride_w - w->pad_left;
-  int32_t ky;
-  if (w->dilation_w == 1 && iy >= 0 && ix >= 0 && iy + (w->kernel_h - 1) * w->dilation_h < w->input.h &&
-      ix + w->kernel_w <= w->input.w) {
-    const int8_t* src = input + ((b * w->input.h + iy) * w->input.w + ix) * w->input.c;
-    const int32_t line = w->dilation_h * w->input.w * w->input.c;
-    for (ky = 0; ky < w->kernel_h; ++ky, src += line, row += run) copy_s8(row, src, run);
-  } else {
-    topt_window_im2col_s8(w, input, b, oy, ox, pad, row);
+  const int32_t c = w->input.c, run = w->kernel_w * c;
+  const int32_t iy0 = oy * w->stride_h - w->pad_top, ix0 = ox * w->stride_w - w->pad_left;
+  const int32_t whole = w->dilation_w == 1 && ix0 >= 0 && ix0 + w->kernel_w <= w->input.w;
+  int32_t ky, kx;
+  for (ky = 0; ky < w->kernel_h; ++ky, row += run) {
+    const int32_t iy = iy0 + ky * w->dilation_h, in_row = iy >= 0 && iy < w->input.h;
+    const int32_t span = !in_row || whole ? w->kernel_w : 1; /* taps per segment */
+    for (kx = 0; kx < w->kernel_w; kx += span) {
+      const int32_t ix = ix0 + kx * w->dilation_w;
+      if (in_row && ix >= 0 && ix < w->input.w)
+        copy_s8(row + kx * c, input + ((b * w->input.h + iy) * w->input.w + ix) * c, span * c);
+      else
+        fill_s8(row + kx * c, pad, span * c);
+    }
   }
 }
 
@@ -155,7 +171,7 @@ static void gather_block(const topt_conv2d_params* p, const int8_t* input, int32
   int32_t b = px / per_image, oy = (px % per_image) / w->output.w, ox = px % w->output.w, r;
   for (r = 0; r < count; ++r) {
     gather_s8(w, input, b, oy, ox, (int8_t)p->quant.input_zero_point, staging);
-    topt_dsp_widen_run(staging, k4, neg_zp2, block + 2 * r, SHORTK_GROUP_WORDS);
+    topt_dsp_widen_run(staging, k4, neg_zp2, block + 2 * r, C1X4_GROUP_WORDS);
     if (++ox == w->output.w) { /* the next pixel in (N, OH, OW) order */
       ox = 0;
       if (++oy == w->output.h) {
@@ -166,32 +182,37 @@ static void gather_block(const topt_conv2d_params* p, const int8_t* input, int32
   }
 }
 
-/* Filter rows with a K4 stride: the filter itself when K % 4 == 0, else a zero-padded copy in `copy`. */
-static const int8_t* padded_filter(const int8_t* filter, int32_t channels, int32_t k, int32_t k4, int8_t* copy) {
+/* K % 4 != 0: the filter rows zero-padded to K4 into copy, and the K..K4 tail of the im2col row set to z_in
+ * once (gather_s8 writes only the first K bytes); both then widen or multiply to 0. */
+static void pad_rows(const int8_t* filter, int32_t channels, int32_t k, int32_t k4, int8_t* copy, int8_t* row,
+                     int8_t z_in) {
   int32_t c, i;
-  if (k == k4) return filter;
   for (c = 0; c < channels; ++c)
     for (i = 0; i < k4; ++i) copy[c * k4 + i] = i < k ? filter[c * k + i] : 0;
-  return copy;
+  for (i = k; i < k4; ++i) row[i] = z_in;
 }
 
-topt_status topt_conv2d_shortk_s8__dsp(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter,
+topt_status topt_conv2d_c1x4_s8__dsp(const topt_conv2d_params* p, const int8_t* input, const int8_t* filter,
                                        const int32_t* bias, int8_t* output, void* scratch) {
   const topt_status st = topt_conv2d_params_check(p, TOPT_ACT_S8);
   const topt_channel_quant* q = &p->quant;
   const int32_t cout = p->win.output.c;
-  int32_t k4, pixels, px;
+  int32_t k, k4, pixels, px;
   topt_dsp_gemm_work work;
   int8_t* staging;
   const int8_t* weights;
   if (st != TOPT_OK) return st;
-  if (!topt_conv2d_shortk_s8__dsp_supports(p)) return TOPT_ERR_UNSUPPORTED;
+  if (!topt_conv2d_c1x4_s8__dsp_supports(p)) return TOPT_ERR_UNSUPPORTED;
   if (input == NULL || filter == NULL || output == NULL || scratch == NULL) return TOPT_ERR_NULL;
-  k4 = topt_dsp_shortk_k4(p);
+  k = p->win.kernel_h * p->win.kernel_w * p->win.input.c;
+  k4 = (k + 3) & ~3;
   work = topt_dsp_gemm_setup(scratch, k4, cout, bias, q); /* its rows are the 4-pixel block */
   staging = (int8_t*)scratch + topt_dsp_gemm_bytes(k4, cout);
-  weights = padded_filter(filter, cout, p->win.kernel_h * p->win.kernel_w * p->win.input.c, k4, staging + k4);
-  for (px = p->win.kernel_h * p->win.kernel_w * p->win.input.c; px < k4; ++px) staging[px] = (int8_t)q->input_zero_point;
+  weights = filter;
+  if (k != k4) {
+    pad_rows(filter, cout, k, k4, staging + k4, staging, (int8_t)q->input_zero_point);
+    weights = staging + k4;
+  }
   pixels = p->win.output.n * p->win.output.h * p->win.output.w;
   for (px = 0; px < pixels; px += TOPT_DSP_ROWS) {
     const int32_t count = pixels - px < TOPT_DSP_ROWS ? pixels - px : TOPT_DSP_ROWS;
@@ -207,5 +228,5 @@ topt_status topt_conv2d_shortk_s8__dsp(const topt_conv2d_params* p, const int8_t
 }
 
 #else
-typedef int topt_conv2d_shortk_s8__dsp_requires_dsp; /* keeps the translation unit non-empty */
+typedef int topt_conv2d_c1x4_s8__dsp_requires_dsp; /* keeps the translation unit non-empty */
 #endif
