@@ -38,8 +38,10 @@ int64_t stack_bytes(const Target& target) {
   return 2048;
 }
 
-// The family, or its shape class when the runtime has a specialized kernel row for it.
+// The class of the kernel the step calls ("topt_conv2d_c1x4_s8__dsp" -> "conv2d_c1x4_s8"), as the fit groups
+// emulated calls (bench/fit_cost_model.py); before a kernel is chosen, the family or its pointwise shape class.
 std::string kernel_class(const IntegerStep& step) {
+  if (const std::string cls = kernel_class_of(step.kernel); !cls.empty()) return cls;
   if (step.family == TOPT_FAMILY_conv2d_s8) {
     const auto* p = std::get_if<topt_conv2d_params>(&step.params);
     if (p && topt_conv2d_is_pointwise(p)) return "conv2d_1x1_s8";

@@ -133,4 +133,10 @@ void retarget_program(IntegerProgram& program, const Target& target) {
   }
 }
 
+std::string kernel_class_of(const std::string& kernel) {
+  const size_t variant = kernel.rfind("__");
+  if (kernel.rfind("topt_", 0) != 0 || variant == std::string::npos || variant <= 5) return "";
+  return kernel.substr(5, variant - 5);
+}
+
 }  // namespace tinyopt

@@ -14,6 +14,7 @@
 #include "target/builtin_targets.h"
 #include "tinyopt/core/error.h"
 #include "tinyopt/target/cost_model.h"
+#include "tinyopt/target/kernel_choice.h"
 #include "tinyopt_rt.h"
 
 namespace tinyopt {
@@ -29,17 +30,20 @@ const std::set<std::string>& known_features() {
 }
 
 bool known_kernel_key(const std::string& key) {
-  // "<kernel class>/<variant>": the class is a runtime family, a shape class of one ("conv2d_1x1_s8"), or
-  // "default"; the variant is one of runtime/'s variants.
+  // "<kernel class>/<variant>": the class is a runtime family, the class of a kernel in the list
+  // ("conv2d_c1x4_s8", "conv2d_1x1_s8"), or "default"; the variant is one of runtime/'s variants.
   const size_t slash = key.find('/');
   if (slash == std::string::npos) return false;
   const std::string cls = key.substr(0, slash), variant = key.substr(slash + 1);
   static const std::set<std::string> variants = {"ref", "x86", "dsp", "neon"};
   static const std::set<std::string> classes = [] {
-    std::set<std::string> c = {"default", "conv2d_1x1_s8"};
+    std::set<std::string> c = {"default"};
 #define TOPT_FAMILY(family, params_type) c.insert(#family);
 #include "tinyopt_rt_families.inc"
 #undef TOPT_FAMILY
+#define TOPT_KERNEL(name, family, variant) c.insert(kernel_class_of(#name));
+#include "tinyopt_rt_kernels.inc"
+#undef TOPT_KERNEL
     return c;
   }();
   return classes.count(cls) && variants.count(variant);

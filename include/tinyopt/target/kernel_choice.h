@@ -24,6 +24,10 @@ std::vector<topt_variant> target_variants(const Target& target);
 // "ref", "x86", "dsp", "neon".
 std::string variant_name(topt_variant variant);
 
+// A kernel's class, its name without "topt_" and the variant ("topt_conv2d_c1x4_s8__dsp" -> "conv2d_c1x4_s8"):
+// what the cost model's "<class>/<variant>" coefficients are keyed by. "" for a name not of that form.
+std::string kernel_class_of(const std::string& kernel);
+
 // Sets every step's `kernel` and `scratch_bytes` (and the program's max_scratch_bytes) to the choice for
 // `target`. Throws Error(kInternal) naming the step's node if no variant accepts a step's params (the
 // reference accepts every valid params, so that means the lowering produced invalid ones).
