@@ -38,17 +38,6 @@ int64_t stack_bytes(const Target& target) {
   return 2048;
 }
 
-// The class of the kernel the step calls ("topt_conv2d_c1x4_s8__dsp" -> "conv2d_c1x4_s8"), as the fit groups
-// emulated calls (bench/fit_cost_model.py); before a kernel is chosen, the family or its pointwise shape class.
-std::string kernel_class(const IntegerStep& step) {
-  if (const std::string cls = kernel_class_of(step.kernel); !cls.empty()) return cls;
-  if (step.family == TOPT_FAMILY_conv2d_s8) {
-    const auto* p = std::get_if<topt_conv2d_params>(&step.params);
-    if (p && topt_conv2d_is_pointwise(p)) return "conv2d_1x1_s8";
-  }
-  return family_name(step.family);
-}
-
 int64_t activation_bytes(const IntegerProgram& program, const IntegerStep& step) {
   int64_t bytes = 0;
   auto add = [&](int id) {
@@ -156,7 +145,10 @@ Estimate estimate_program(const IntegerProgram& lowered, const Target& target) {
   std::set<std::string> kernels;
   int64_t requant = 0;
   for (const IntegerStep& step : program.steps) {
-    const std::string cls = kernel_class(step), family = family_name(step.family), variant = chosen_variant(step);
+    // priced as the kernel the step calls ("topt_conv2d_c1x4_s8__dsp" -> class "conv2d_c1x4_s8"), the way
+    // bench/fit_cost_model.py groups the emulated calls; retarget_program has set every step's kernel
+    const std::string cls = kernel_class_of(step.kernel), family = family_name(step.family);
+    const std::string variant = chosen_variant(step);
     std::string key;
     for (const std::string& k : {cls + "/" + variant, family + "/" + variant, "default/" + variant, cls + "/ref",
                                  family + "/ref", std::string("default/ref")})
